@@ -1,0 +1,121 @@
+package trackfile
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Storage keys of clause 9.2.2 (storage track identifiers), as fixed by the
+// reapd design (section 4). Every key is relative to the store's root.
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
+
+// ErrBadName is returned for channel or track names that are not safe
+// storage key segments.
+var ErrBadName = errors.New("trackfile: bad name")
+
+// CheckName validates a channel or track name: 1 to 128 characters of
+// letters, digits, '.', '_' and '-', not starting with '.' or '-', and not
+// one of the reserved names "index", "ingest", "recordings", "live".
+func CheckName(name string) error {
+	if !nameRE.MatchString(name) || strings.Contains(name, "..") {
+		return fmt.Errorf("%w: %q", ErrBadName, name)
+	}
+	switch name {
+	case "index", "ingest", "recordings", "live", "archive.mpd", "state":
+		return fmt.Errorf("%w: %q is reserved", ErrBadName, name)
+	}
+	return nil
+}
+
+// IngestMPDKey is the key of an I-MPD version received at recvUnixMs.
+func IngestMPDKey(channel string, recvUnixMs int64) string {
+	return fmt.Sprintf("%s/ingest/%d.mpd", channel, recvUnixMs)
+}
+
+// HeaderKey is the content-addressed key of a CMAF header.
+func HeaderKey(channel, track, hash12, ext string) string {
+	return fmt.Sprintf("%s/%s/init-%s.%s", channel, track, hash12, ext)
+}
+
+// StagedPrefix is the prefix under which a track's staged segments live.
+func StagedPrefix(channel, track string) string {
+	return fmt.Sprintf("%s/%s/live/", channel, track)
+}
+
+// StagedKey is the key of a staged media segment n. A slate copy ('slat'
+// brand) is staged under its own key so that a real copy can replace it
+// without overwriting anything.
+func StagedKey(channel, track string, n int64, ext string, slate bool) string {
+	if slate {
+		return fmt.Sprintf("%s/%s/live/%d.slat.%s", channel, track, n, ext)
+	}
+	return fmt.Sprintf("%s/%s/live/%d.%s", channel, track, n, ext)
+}
+
+// ParseStagedKey parses the last element of a staged key ("{n}.{ext}" or
+// "{n}.slat.{ext}").
+func ParseStagedKey(base string) (n int64, slate bool, ext string, err error) {
+	parts := strings.Split(base, ".")
+	switch {
+	case len(parts) == 2:
+		ext = parts[1]
+	case len(parts) == 3 && parts[1] == "slat":
+		slate, ext = true, parts[2]
+	default:
+		return 0, false, "", fmt.Errorf("trackfile: not a staged segment name %q", base)
+	}
+	n, err = strconv.ParseInt(parts[0], 10, 64)
+	if err != nil {
+		return 0, false, "", fmt.Errorf("trackfile: not a staged segment name %q", base)
+	}
+	return n, slate, ext, nil
+}
+
+// TrackFileKey is the key of the storage track file of period k. A run
+// that does not start the period's only run (n0 >= 0) gets the part key
+// "{k}-{n0}.{ext}"; n0 < 0 gives "{k}.{ext}".
+func TrackFileKey(channel, track string, k, n0 int64, ext string) string {
+	if n0 < 0 {
+		return fmt.Sprintf("%s/%s/%d.%s", channel, track, k, ext)
+	}
+	return fmt.Sprintf("%s/%s/%d-%d.%s", channel, track, k, n0, ext)
+}
+
+// IndexPrefix is the prefix of a channel's period index objects.
+func IndexPrefix(channel string) string { return channel + "/index/" }
+
+// IndexKey is the key of the index of period k. The first finalize of a
+// period writes "{k}.json"; a later addition (a late part) writes
+// "{k}-{suffix}.json" beside it, never rewriting the first.
+func IndexKey(channel string, k int64, suffix string) string {
+	if suffix == "" {
+		return fmt.Sprintf("%s/index/%d.json", channel, k)
+	}
+	return fmt.Sprintf("%s/index/%d-%s.json", channel, k, suffix)
+}
+
+// ArchiveMPDKey is the key of a channel's 24x7 archive S-MPD.
+func ArchiveMPDKey(channel string) string { return channel + "/archive.mpd" }
+
+// RecordingKey is the key of a recording S-MPD.
+func RecordingKey(channel, name string) string {
+	return fmt.Sprintf("%s/recordings/%s.mpd", channel, name)
+}
+
+// ExtForHandler maps an ISOBMFF handler type to the CMAF file extension.
+func ExtForHandler(handler string) string {
+	switch handler {
+	case "vide":
+		return "cmfv"
+	case "soun":
+		return "cmfa"
+	case "text", "subt", "sbtl":
+		return "cmft"
+	default:
+		return "cmfm"
+	}
+}
