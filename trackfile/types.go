@@ -86,3 +86,12 @@ type ByteRange struct {
 	Start int64 `json:"start"`
 	End   int64 `json:"end"`
 }
+
+// Finding is one conformance finding of a validation against REaP clauses
+// 6.1 (I-MPD) and 6.2 (segments).
+type Finding struct {
+	Clause  string `json:"clause"`  // e.g. "6.1 b", "6.2 f"
+	Level   string `json:"level"`   // "error" (shall) or "warning" (should)
+	Subject string `json:"subject"` // what was checked: a file, track or segment
+	Message string `json:"message"`
+}
