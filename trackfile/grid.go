@@ -92,6 +92,16 @@ func (r Rational) Ticks(timescale uint32) uint64 {
 	return roundDiv(p, big.NewInt(r.Den)).Uint64()
 }
 
+// TicksSigned returns r·timescale rounded to the nearest tick, for
+// rationals that may be negative (an STS).
+func (r Rational) TicksSigned(timescale uint32) int64 {
+	if r.IsZero() {
+		return 0
+	}
+	p := new(big.Int).Mul(big.NewInt(r.Num), big.NewInt(int64(timescale)))
+	return roundDiv(p, big.NewInt(r.Den)).Int64()
+}
+
 // Grid is the segment grid of a channel: segment n starts at n·D seconds
 // after the Unix epoch (REaP clause 6.2 a, where K = n+1), and storage
 // period k holds segments [k·N, (k+1)·N).

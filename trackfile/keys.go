@@ -46,33 +46,47 @@ func StagedPrefix(channel, track string) string {
 	return fmt.Sprintf("%s/%s/live/", channel, track)
 }
 
-// StagedKey is the key of a staged media segment n. A slate copy ('slat'
-// brand) is staged under its own key so that a real copy can replace it
-// without overwriting anything.
-func StagedKey(channel, track string, n int64, ext string, slate bool) string {
-	if slate {
-		return fmt.Sprintf("%s/%s/live/%d.slat.%s", channel, track, n, ext)
+// Variants of a staged segment: a slate copy ('slat' brand) and a missing
+// segment marker ('miss' brand) are staged under keys of their own so that
+// a real copy can be staged beside them without overwriting anything.
+const (
+	VariantReal  = ""
+	VariantSlate = "slat"
+	VariantMiss  = "miss"
+)
+
+// StagedKey is the key of a staged media segment n of the given variant:
+// "{n}.{ext}", "{n}.slat.{ext}" or "{n}.miss.{ext}".
+func StagedKey(channel, track string, n int64, ext, variant string) string {
+	if variant != VariantReal {
+		return fmt.Sprintf("%s/%s/live/%d.%s.%s", channel, track, n, variant, ext)
 	}
 	return fmt.Sprintf("%s/%s/live/%d.%s", channel, track, n, ext)
 }
 
-// ParseStagedKey parses the last element of a staged key ("{n}.{ext}" or
-// "{n}.slat.{ext}").
-func ParseStagedKey(base string) (n int64, slate bool, ext string, err error) {
+// ParseStagedKey parses the last element of a staged key.
+func ParseStagedKey(base string) (n int64, variant, ext string, err error) {
 	parts := strings.Split(base, ".")
 	switch {
 	case len(parts) == 2:
 		ext = parts[1]
-	case len(parts) == 3 && parts[1] == "slat":
-		slate, ext = true, parts[2]
+	case len(parts) == 3 && (parts[1] == VariantSlate || parts[1] == VariantMiss):
+		variant, ext = parts[1], parts[2]
 	default:
-		return 0, false, "", fmt.Errorf("trackfile: not a staged segment name %q", base)
+		return 0, "", "", fmt.Errorf("trackfile: not a staged segment name %q", base)
 	}
 	n, err = strconv.ParseInt(parts[0], 10, 64)
 	if err != nil {
-		return 0, false, "", fmt.Errorf("trackfile: not a staged segment name %q", base)
+		return 0, "", "", fmt.Errorf("trackfile: not a staged segment name %q", base)
 	}
-	return n, slate, ext, nil
+	return n, variant, ext, nil
+}
+
+// StateKey is the key of a write-once channel decision (for example the
+// STS fixed by "sts: auto" or an inferred segment duration): the first
+// archiver to create it decides, every other one reads it.
+func StateKey(channel, name string) string {
+	return fmt.Sprintf("%s/state/%s.json", channel, name)
 }
 
 // TrackFileKey is the key of the storage track file of period k. A run
