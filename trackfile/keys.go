@@ -82,6 +82,24 @@ func ParseStagedKey(base string) (n int64, variant, ext string, err error) {
 	return n, variant, ext, nil
 }
 
+// HeaderUseKey is the key of an empty marker saying that the track's
+// segments from n on (until the next marker) use the CMAF header with the
+// given content hash. Markers live beside the staged segments and go with
+// them when their period is finalized.
+func HeaderUseKey(channel, track string, n int64, hash12 string) string {
+	return fmt.Sprintf("%s/%s/live/%d.%s.hdr", channel, track, n, hash12)
+}
+
+// ParseHeaderUseKey parses the last element of a header-use marker key.
+func ParseHeaderUseKey(base string) (n int64, hash12 string, ok bool) {
+	parts := strings.Split(base, ".")
+	if len(parts) != 3 || parts[2] != "hdr" {
+		return 0, "", false
+	}
+	n, err := strconv.ParseInt(parts[0], 10, 64)
+	return n, parts[1], err == nil
+}
+
 // StateKey is the key of a write-once channel decision (for example the
 // STS fixed by "sts: auto" or an inferred segment duration): the first
 // archiver to create it decides, every other one reads it.
