@@ -15,7 +15,7 @@ type PeriodIndex struct {
 	Period          int64    `json:"period"`          // k
 	SegmentDuration Rational `json:"segmentDuration"` // D
 	PeriodSegments  int64    `json:"periodSegments"`  // N
-	STS             int64    `json:"sts"`             // seconds added to input times
+	STS             Rational `json:"sts"`             // seconds added to input times (Num may be negative)
 	Runs            []Run    `json:"runs"`
 }
 

@@ -37,6 +37,7 @@ type Header struct {
 	// Default sample duration/flags from trex, used to parse fragments.
 	DefaultSampleDuration uint32
 	DefaultSampleFlags    uint32
+	DefaultSampleSize     uint32 // trex default_sample_size, to check sample data bounds
 }
 
 // Segment is a parsed CMAF segment or chunk sequence: optional styp, prft,

@@ -1,0 +1,19 @@
+// Package archive is the write side of reapd: it receives DASH-IF live
+// media ingest (Interface 1 "CMAF ingest" and Interface 2 "DASH ingest")
+// from one or more redundant encoders, and stages every media segment in
+// the object store under its segment index n on the channel's epoch grid
+// (ISO/IEC 23009-9 clauses 5.3, 6.2 and 7).
+//
+// An [Archiver] serves POST and PUT under /ingest/{channel}/…: ingest MPDs
+// (stored raw and versioned, checked against clause 6.1), CMAF headers
+// (stored content-addressed) and media segments, one per request or many in
+// one long-running chunked POST ("Streams(track.cmfv)"). A segment is
+// acknowledged only once it is durable in the store; the first complete copy
+// of (track, n) wins and later copies from redundant encoders are counted
+// and dropped. Identity comes from tfdt, never from URL numbers.
+//
+// Everything the archiver knows is recoverable from the store alone: header
+// use markers beside the staged segments, write-once channel decisions
+// (an STS fixed by "sts: auto", an inferred segment duration) under
+// {channel}/state/, and the I-MPD versions under {channel}/ingest/.
+package archive

@@ -1,0 +1,244 @@
+package archive
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/reapd/reapd/trackfile"
+)
+
+// These tests drive the archiver with real ffmpeg (Debian's, installed by
+// scripts/install-test-deps.sh) in both forms of toolchain.md, record every
+// request body ffmpeg sent, and check that each media segment is staged
+// once, under the right n, byte for byte.
+
+func needFFmpeg(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Fatal("ffmpeg is required: run `make test-deps` (apt-get install ffmpeg)")
+	}
+}
+
+// recorder tees every ingest request body before the archiver sees it.
+type recorder struct {
+	mu     sync.Mutex
+	bodies map[string][][]byte // path → bodies, in order
+}
+
+func (rec *recorder) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var buf bytes.Buffer
+		r.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.TeeReader(r.Body, &buf), r.Body}
+		h.ServeHTTP(w, r)
+		rec.mu.Lock()
+		rec.bodies[r.URL.Path] = append(rec.bodies[r.URL.Path], buf.Bytes())
+		rec.mu.Unlock()
+	})
+}
+
+func runFFmpeg(t *testing.T, args ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "ffmpeg", append([]string{"-hide_banner", "-loglevel", "error", "-nostdin"}, args...)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+}
+
+// newFFmpegRig serves a real-clock archiver behind a recorder.
+func newFFmpegRig(t *testing.T, opts *Options) (*rig, *recorder) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	opts.Now = time.Now
+	rec := &recorder{bodies: map[string][][]byte{}}
+	return newWrappedRig(t, opts, nil, rec.wrap), rec
+}
+
+// alignedNow returns the current second rounded down to the 2 s grid.
+func alignedNow() int64 { return time.Now().Unix() / 2 * 2 }
+
+func dashArgs(url string, epoch int64, discont bool) []string {
+	flags := "movflags=+cmaf"
+	if discont {
+		flags += "+frag_discont"
+	}
+	args := []string{
+		"-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25:duration=8",
+		"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=8",
+	}
+	if epoch > 0 {
+		args = append(args, "-vf", fmt.Sprintf("setpts=PTS+%d/TB", epoch), "-af", fmt.Sprintf("asetpts=PTS+%d/TB", epoch))
+	}
+	return append(args, "-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-keyint_min", "50", "-sc_threshold", "0",
+		"-c:a", "aac", "-f", "dash", "-method", "PUT", "-http_persistent", "1", "-seg_duration", "2",
+		"-streaming", "1", "-ldash", "1", "-frag_type", "duration", "-frag_duration", "0.5",
+		"-format_options", flags, "-write_prft", "1", url)
+}
+
+// checkDASHSegments checks every chunk-* body ffmpeg PUT against the store.
+func checkDASHSegments(t *testing.T, r *rig, rec *recorder, wallN int64) {
+	t.Helper()
+	c, err := r.a.channel(context.Background(), "ch1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := 0
+	for p, bodies := range rec.bodies {
+		if !strings.Contains(p, "/chunk-stream") {
+			continue
+		}
+		track := strings.TrimPrefix(p[strings.Index(p, "chunk-stream"):], "chunk-stream")
+		track = track[:strings.Index(track, "-")]
+		tk, err := c.track(track)
+		if err != nil {
+			t.Fatal(err)
+		}
+		staged := r.staged("ch1", track)
+		for _, b := range bodies {
+			sent++
+			seg, err := trackfile.ParseSegment(b, tk.header)
+			if err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			n, _, err := c.timing(context.Background(), track, tk.header, seg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := n - wallN; d < -1 || d > 5 {
+				t.Errorf("%s: n=%d is %d segments from the wall clock's %d", p, n, d, wallN)
+			}
+			got, ok := staged[fmt.Sprintf("%d.%s", n, tk.header.Info.Ext)]
+			if !ok {
+				t.Errorf("%s: segment n=%d not staged", p, n)
+			} else if !bytes.Equal(got, b) {
+				t.Errorf("%s: staged n=%d differs from the bytes ffmpeg sent", p, n)
+			}
+		}
+	}
+	total := len(r.staged("ch1", "0")) + len(r.staged("ch1", "1"))
+	if sent < 8 || total != sent {
+		t.Errorf("ffmpeg sent %d media segments, %d staged", sent, total)
+	}
+}
+
+func TestFFmpegDASHIngestWithEpochTimes(t *testing.T) {
+	needFFmpeg(t)
+	r, rec := newFFmpegRig(t, nil)
+	epoch := alignedNow()
+	runFFmpeg(t, dashArgs(r.srv.URL+"/ingest/ch1/manifest.mpd", epoch, true)...)
+	checkDASHSegments(t, r, rec, epoch/2)
+	if ks := r.keys(); !containsPrefix(ks, "ch1/ingest/") || !containsPrefix(ks, "ch1/0/init-") || !containsPrefix(ks, "ch1/1/init-") {
+		t.Errorf("missing I-MPD or headers in store: %v", ks)
+	}
+}
+
+func TestFFmpegDASHIngestWithoutEpochTimesNeedsAutoSTS(t *testing.T) {
+	needFFmpeg(t)
+	r, rec := newFFmpegRig(t, &Options{Defaults: ChannelConfig{STS: STS{Auto: true}}})
+	wallN := time.Now().Unix() / 2
+	runFFmpeg(t, dashArgs(r.srv.URL+"/ingest/ch1/manifest.mpd", 0, false)...)
+	checkDASHSegments(t, r, rec, wallN)
+	if _, err := r.store.Get(context.Background(), trackfile.StateKey("ch1", "sts")); err != nil {
+		t.Errorf("auto STS not stored: %v", err)
+	}
+}
+
+func TestFFmpegStreamsPostOneFFmpegPerTrack(t *testing.T) {
+	needFFmpeg(t)
+	r, rec := newFFmpegRig(t, &Options{Defaults: ChannelConfig{SegmentDuration: trackfile.Rational{Num: 2, Den: 1}}})
+	epoch := alignedNow()
+	mov := "empty_moov+separate_moof+default_base_moof+cmaf+frag_discont"
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		runFFmpeg(t, "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25:duration=8",
+			"-vf", fmt.Sprintf("setpts=PTS+%d/TB", epoch), "-c:v", "libx264", "-preset", "ultrafast",
+			"-g", "50", "-keyint_min", "50", "-sc_threshold", "0", "-movflags", mov, "-write_prft", "wallclock",
+			"-f", "mp4", r.srv.URL+"/ingest/ch1/Streams(video.cmfv)")
+	}()
+	go func() {
+		defer wg.Done()
+		runFFmpeg(t, "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=8",
+			"-af", fmt.Sprintf("asetpts=PTS+%d/TB", epoch), "-c:a", "aac", "-movflags", mov,
+			"-frag_duration", "2000000", "-write_prft", "wallclock",
+			"-f", "mp4", r.srv.URL+"/ingest/ch1/Streams(audio.cmfa)")
+	}()
+	wg.Wait()
+	for _, track := range []string{"video", "audio"} {
+		ext := map[string]string{"video": "cmfv", "audio": "cmfa"}[track]
+		bodies := rec.bodies["/ingest/ch1/Streams("+track+"."+ext+")"]
+		if len(bodies) != 1 {
+			t.Fatalf("%s: %d POSTs recorded", track, len(bodies))
+		}
+		// Every fragment ffmpeg sent (prft+moof+mdat) is in exactly one
+		// staged segment, in order, byte for byte.
+		frags := fragments(t, bodies[0])
+		staged := r.staged("ch1", track)
+		var all []byte
+		for n := epoch / 2; n < epoch/2+10; n++ {
+			if b, ok := staged[fmt.Sprintf("%d.%s", n, ext)]; ok {
+				all = append(all, b...)
+				delete(staged, fmt.Sprintf("%d.%s", n, ext))
+			}
+		}
+		if len(staged) != 0 {
+			t.Errorf("%s: staged outside the expected n range: %v", track, staged)
+		}
+		if !bytes.Equal(all, bytes.Join(frags, nil)) {
+			t.Errorf("%s: staged segments (%d bytes) are not the %d fragments sent (%d bytes)", track, len(all), len(frags), len(bytes.Join(frags, nil)))
+		}
+		if len(frags) < 4 {
+			t.Errorf("%s: only %d fragments", track, len(frags))
+		}
+	}
+}
+
+// fragments splits an ffmpeg mp4 stream into its fragments (prft+moof+mdat),
+// dropping the header and the trailing mfra.
+func fragments(t *testing.T, body []byte) [][]byte {
+	br := trackfile.NewBoxReader(bytes.NewReader(body), 1<<30)
+	var out [][]byte
+	var cur []byte
+	for {
+		b, err := br.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch b.Type {
+		case "ftyp", "moov", "mfra":
+		case "mdat":
+			out = append(out, append(cur, b.Raw...))
+			cur = nil
+		default:
+			cur = append(cur, b.Raw...)
+		}
+	}
+	return out
+}
+
+func containsPrefix(ks []string, p string) bool {
+	for _, k := range ks {
+		if strings.HasPrefix(k, p) {
+			return true
+		}
+	}
+	return false
+}

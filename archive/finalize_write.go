@@ -1,0 +1,142 @@
+package archive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/reapd/reapd/blobstore"
+	"github.com/reapd/reapd/trackfile"
+)
+
+// headers caches parsed CMAF headers by key (they are write-once).
+func (c *channel) header(ctx context.Context, track, hash, ext string) (*trackfile.Header, string, error) {
+	key := trackfile.HeaderKey(c.name, track, hash, ext)
+	c.mu.Lock()
+	h := c.headers[key]
+	c.mu.Unlock()
+	if h != nil {
+		return h, key, nil
+	}
+	raw, err := c.a.store.Get(ctx, key)
+	if err != nil {
+		return nil, key, fmt.Errorf("header %s: %w", key, err)
+	}
+	if h, err = trackfile.ParseHeader(raw); err != nil {
+		return nil, key, fmt.Errorf("header %s: %w", key, err)
+	}
+	c.mu.Lock()
+	c.headers[key] = h
+	c.mu.Unlock()
+	return h, key, nil
+}
+
+// normalized reads a staged segment and returns its bytes as stored in a
+// track file (sidx dropped, STS applied) with its parsed form.
+func (c *channel) normalized(ctx context.Context, key string, h *trackfile.Header, offset int64) ([]byte, *trackfile.Segment, error) {
+	raw, err := c.a.store.Get(ctx, key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("staged %s: %w", key, err)
+	}
+	seg, err := trackfile.ParseSegment(raw, h)
+	if err != nil {
+		return nil, nil, fmt.Errorf("staged %s: %w", key, err)
+	}
+	out, err := trackfile.Normalize(raw, offset)
+	if err != nil {
+		return nil, nil, fmt.Errorf("staged %s: %w", key, err)
+	}
+	return out, seg, nil
+}
+
+// writeRun writes one storage track file for a planned run, streaming one
+// segment at a time, and returns its index entry. Two passes over the
+// staged segments: the sidx before the media needs every size first.
+func (c *channel) writeRun(ctx context.Context, k int64, pr plannedRun, fileKey string, ext string, g trackfile.Grid) (trackfile.Run, error) {
+	h, hkey, err := c.header(ctx, pr.track, pr.header, ext)
+	if err != nil {
+		return trackfile.Run{}, err
+	}
+	off := c.stsSeconds().TicksSigned(h.Info.Timescale)
+	infos := make([]trackfile.SegmentInfo, len(pr.segs))
+	lmsg := false
+	for i, s := range pr.segs {
+		b, seg, err := c.normalized(ctx, s.key, h, off)
+		if err != nil {
+			return trackfile.Run{}, err
+		}
+		infos[i] = trackfile.SegmentInfo{N: s.n, Time: uint64(int64(seg.BaseDecodeTime) + off),
+			EPT: uint64(int64(seg.EPT) + off), Duration: seg.Duration, Size: int64(len(b)),
+			StartsWithSAP: seg.StartsWithSAP, SAPType: seg.SAPType}
+		lmsg = seg.HasBrand("lmsg")
+	}
+	var layout trackfile.HeadLayout
+	err = c.a.store.CreateFrom(ctx, fileKey, func(w io.Writer) error {
+		var err error
+		layout, err = trackfile.WriteTrackFile(w, h, infos, func(i int) ([]byte, error) {
+			b, _, err := c.normalized(ctx, pr.segs[i].key, h, off)
+			return b, err
+		})
+		return err
+	})
+	run := trackfile.NewRun(pr.track, h.Info, infos, layout)
+	if errors.Is(err, blobstore.ErrExists) {
+		// Written before (a crash before the index, or another archiver):
+		// the same staged segments give the same bytes. Check it.
+		var st blobstore.Attrs
+		if st, err = c.a.store.Stat(ctx, fileKey); err == nil && st.Size != expectedSize(h, infos) {
+			return trackfile.Run{}, fmt.Errorf("%w: track file %s exists with %d bytes, not the %d this archiver would write",
+				errNotInterchangeable, fileKey, st.Size, expectedSize(h, infos))
+		}
+		if err == nil {
+			head, herr := c.readHead(ctx, fileKey)
+			if herr != nil {
+				return trackfile.Run{}, herr
+			}
+			run = trackfile.NewRun(pr.track, h.Info, infos, head.Layout)
+		}
+	}
+	if err != nil {
+		return trackfile.Run{}, err
+	}
+	run.Key, run.HeaderKey = fileKey, hkey
+	run.End = pr.end
+	switch {
+	case lmsg:
+		run.End = trackfile.EndLast
+	case pr.end == "" && infos[len(infos)-1].N == g.PeriodFirst(k+1)-1:
+		run.End = trackfile.EndComplete
+	case pr.end == "":
+		run.End = trackfile.EndPartial
+	}
+	return run, nil
+}
+
+// errNotInterchangeable marks a track file that exists with other content
+// than this archiver would write for the same key.
+var errNotInterchangeable = errors.New("archive: existing track file differs")
+
+func expectedSize(h *trackfile.Header, infos []trackfile.SegmentInfo) int64 {
+	var b countWriter
+	layout, _ := trackfile.WriteHead(&b, h, infos)
+	n := layout.Index.End
+	for _, s := range infos {
+		n += s.Size
+	}
+	return n
+}
+
+type countWriter int64
+
+func (c *countWriter) Write(p []byte) (int, error) { *c += countWriter(len(p)); return len(p), nil }
+
+// readHead reads the head of an existing track file.
+func (c *channel) readHead(ctx context.Context, key string) (*trackfile.FileHead, error) {
+	r, err := c.a.store.NewRangeReader(ctx, key, 0, -1)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return trackfile.ReadHead(r)
+}

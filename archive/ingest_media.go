@@ -1,0 +1,161 @@
+package archive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/reapd/reapd/trackfile"
+)
+
+// ingestMedia reads a request body of CMAF headers and media segments box by
+// box (bodies may be chunked and long-running) and stages every complete
+// segment as soon as it is complete, holding at most one segment.
+//
+// In a single-object request the whole body is one segment (or one
+// header). In a long-running Streams() POST, segments are delimited by
+// 'styp' boxes, or, when the encoder sends none, by fragments that start on
+// the segment grid.
+func (c *channel) ingestMedia(ctx context.Context, name string, body io.Reader, streams bool) error {
+	t, err := c.track(name)
+	if err != nil {
+		return err
+	}
+	a := c.a
+	br := trackfile.NewBoxReader(body, a.opts.MaxSegmentBytes)
+	var (
+		hdr     []byte // ftyp … until moov
+		prefix  []byte // styp/prft/emsg/sidx/free before the next moof
+		moof    []byte // a moof waiting for its mdat
+		seg     []byte // the segment being collected
+		segStyp bool   // the stream delimits segments with styp
+		lastN   int64  // grid index of the segment being collected
+		boxes   int
+	)
+	flush := func() error {
+		if len(seg) == 0 {
+			return nil
+		}
+		s := seg
+		seg = nil
+		return t.stage(ctx, s)
+	}
+	for {
+		box, err := br.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("track %s: box %d: %w", name, boxes, err)
+		}
+		boxes++
+		if !streams && int64(len(seg)+len(prefix)+len(moof)+len(hdr)+len(box.Raw)) > a.opts.MaxSegmentBytes {
+			return withStatus(http.StatusRequestEntityTooLarge, "track %s: segment larger than %d bytes", name, a.opts.MaxSegmentBytes)
+		}
+		switch box.Type {
+		case "ftyp":
+			if err := flush(); err != nil {
+				return err
+			}
+			hdr = append([]byte(nil), box.Raw...)
+		case "moov":
+			if hdr == nil {
+				return withStatus(http.StatusBadRequest, "track %s: moov without ftyp", name)
+			}
+			h, err := trackfile.ParseHeader(append(hdr, box.Raw...))
+			if err != nil {
+				return fmt.Errorf("track %s: CMAF header: %w", name, err)
+			}
+			hdr = nil
+			start := time.Now()
+			if err := t.setHeader(ctx, h); err != nil {
+				return err
+			}
+			a.metrics.IngestDuration.WithLabelValues(c.name, "header").Observe(time.Since(start).Seconds())
+		case "styp":
+			if hdr != nil || moof != nil {
+				return withStatus(http.StatusBadRequest, "track %s: styp inside a header or fragment", name)
+			}
+			if err := flush(); err != nil {
+				return err
+			}
+			segStyp = true
+			prefix = append(prefix, box.Raw...)
+		case "moof":
+			if hdr != nil || moof != nil {
+				return withStatus(http.StatusBadRequest, "track %s: moof without a header before it or without mdat", name)
+			}
+			moof = append([]byte(nil), box.Raw...) // the reader may reuse its buffer
+		case "mdat":
+			if moof == nil {
+				return withStatus(http.StatusBadRequest, "track %s: mdat without moof", name)
+			}
+			frag := append(append(prefix, moof...), box.Raw...)
+			prefix, moof = nil, nil
+			if streams && !segStyp {
+				start, n, err := t.startsSegment(ctx, frag, len(seg) == 0, lastN)
+				if err != nil {
+					return err
+				}
+				if start {
+					if err := flush(); err != nil {
+						return err
+					}
+					lastN = n
+				}
+			}
+			seg = append(seg, frag...)
+		case "mfra", "free", "skip":
+			// ffmpeg's trailing mfra and padding: not part of any segment.
+			if box.Type != "mfra" && len(prefix) > 0 {
+				prefix = append(prefix, box.Raw...)
+			}
+		default: // prft, emsg, sidx, uuid, …: belong to the next fragment
+			if hdr != nil {
+				hdr = append(hdr, box.Raw...)
+				continue
+			}
+			prefix = append(prefix, box.Raw...)
+		}
+	}
+	if hdr != nil || moof != nil {
+		return withStatus(http.StatusBadRequest, "track %s: body ends inside a header or fragment", name)
+	}
+	return flush()
+}
+
+// startsSegment tells whether a fragment of a Streams() POST without styp
+// boxes starts a new segment: the first fragment does, and so does one that
+// starts on the grid (within one sample) at another segment index.
+func (t *track) startsSegment(ctx context.Context, frag []byte, first bool, lastN int64) (bool, int64, error) {
+	h, err := t.currentHeader(ctx)
+	if err != nil {
+		return false, 0, err
+	}
+	s, err := trackfile.ParseSegment(frag, h)
+	if err != nil {
+		return false, 0, fmt.Errorf("track %s: fragment: %w", t.name, err)
+	}
+	n, off, err := t.c.timing(ctx, t.name, h, s)
+	if err != nil {
+		return false, 0, err
+	}
+	if first {
+		return true, n, nil
+	}
+	g := t.c.Grid()
+	ts := h.Info.Timescale
+	at := int64(s.BaseDecodeTime) + off
+	dist := at - int64(g.SegmentStart(n, ts))
+	if dist < 0 {
+		dist = -dist
+	}
+	tol := int64(s.FirstSampleDur)
+	if tol == 0 {
+		tol = 1
+	}
+	return n != lastN && dist <= tol, n, nil
+}

@@ -1,0 +1,147 @@
+package archive
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/reapd/reapd/trackfile"
+	"github.com/reapd/reapd/trackfile/trackfiletest"
+)
+
+var tr = trackfiletest.Default // 2 s segments at 48 kHz
+
+// segAt returns a segment of the default track for grid index n.
+func segAt(n int64, brands ...string) []byte {
+	return tr.Segment(uint64(n)*tr.SegmentTicks(), uint32(n+1), brands...)
+}
+
+const n0 = testEpoch / 2 // the grid index of testEpoch with D = 2 s
+
+func TestStagesSegmentsUnderTheirGridIndex(t *testing.T) {
+	for _, method := range []string{http.MethodPost, http.MethodPut} {
+		t.Run(method, func(t *testing.T) {
+			r := newRig(t, nil, nil)
+			r.mustSend(method, "/ingest/ch1/audio/init.cmfa", tr.Header())
+			want := map[string][]byte{}
+			for i := int64(0); i < 5; i++ {
+				b := segAt(n0 + i)
+				// The URL number is deliberately wrong: identity is tfdt.
+				r.mustSend(method, fmt.Sprintf("/ingest/ch1/audio/%d.cmfa", 100+i), b)
+				want[fmt.Sprintf("%d.cmfa", n0+i)] = b
+			}
+			got := r.staged("ch1", "audio")
+			if len(got) != len(want) {
+				t.Fatalf("staged %d objects, want %d: %v", len(got), len(want), r.keys())
+			}
+			for k, b := range want {
+				if !bytes.Equal(got[k], b) {
+					t.Errorf("staged %s differs from the segment sent", k)
+				}
+			}
+			if c := r.count("ch1", "audio", ResultStaged); c != 5 {
+				t.Errorf("staged counter %v, want 5", c)
+			}
+		})
+	}
+}
+
+func TestRedundantEncodersLeaveOneCopy(t *testing.T) {
+	r := newRig(t, nil, nil)
+	const segs, encoders = 20, 2
+	var wg sync.WaitGroup
+	for e := 0; e < encoders; e++ {
+		wg.Add(1)
+		go func(e int) {
+			defer wg.Done()
+			r.mustSend(http.MethodPost, "/ingest/ch1/audio/init.cmfa", tr.Header())
+			for i := int64(0); i < segs; i++ {
+				// The second encoder sends in another order.
+				j := i
+				if e == 1 {
+					j = segs - 1 - i
+				}
+				r.mustSend(http.MethodPost, fmt.Sprintf("/ingest/ch1/audio/%d.cmfa", j), segAt(n0+j))
+			}
+		}(e)
+	}
+	wg.Wait()
+	if got := len(r.staged("ch1", "audio")); got != segs {
+		t.Fatalf("staged %d, want %d", got, segs)
+	}
+	if d := r.count("ch1", "audio", ResultDuplicate); d != segs*(encoders-1) {
+		t.Errorf("duplicates counted %v, want %d", d, segs*(encoders-1))
+	}
+	if s := r.count("ch1", "audio", ResultStaged); s != segs {
+		t.Errorf("staged counted %v, want %d", s, segs)
+	}
+}
+
+func TestSlateMissAndLastSegment(t *testing.T) {
+	r := newRig(t, nil, nil)
+	r.mustSend(http.MethodPost, "/ingest/ch1/a/init.cmfa", tr.Header())
+	// n0: slate first, then the real copy from the other encoder.
+	r.mustSend(http.MethodPost, "/ingest/ch1/a/1.cmfa", segAt(n0, "msdh", "slat"))
+	r.mustSend(http.MethodPost, "/ingest/ch1/a/1.cmfa", segAt(n0))
+	// n0+1: real first; a later slate copy is a duplicate.
+	r.mustSend(http.MethodPost, "/ingest/ch1/a/2.cmfa", segAt(n0+1))
+	r.mustSend(http.MethodPost, "/ingest/ch1/a/2.cmfa", segAt(n0+1, "msdh", "slat"))
+	// n0+2: a missing segment records a gap.
+	r.mustSend(http.MethodPost, "/ingest/ch1/a/3.cmfa", segAt(n0+2, "msdh", "miss"))
+	// n0+3: the last segment.
+	r.mustSend(http.MethodPost, "/ingest/ch1/a/4.cmfa", segAt(n0+3, "msdh", "lmsg"))
+	got := r.staged("ch1", "a")
+	for _, k := range []string{
+		fmt.Sprintf("%d.slat.cmfa", n0), fmt.Sprintf("%d.cmfa", n0),
+		fmt.Sprintf("%d.cmfa", n0+1), fmt.Sprintf("%d.miss.cmfa", n0+2), fmt.Sprintf("%d.cmfa", n0+3),
+	} {
+		if _, ok := got[k]; !ok {
+			t.Errorf("%s not staged; have %v", k, r.keys())
+		}
+	}
+	if len(got) != 5 {
+		t.Errorf("staged %d objects, want 5: %v", len(got), r.keys())
+	}
+	if c := r.count("ch1", "a", ResultReplaced); c != 1 {
+		t.Errorf("replaced %v, want 1", c)
+	}
+	if c := r.count("ch1", "a", ResultDuplicate); c != 1 {
+		t.Errorf("duplicates %v, want 1", c)
+	}
+	if c := r.count("ch1", "a", ResultMiss); c != 1 {
+		t.Errorf("miss %v, want 1", c)
+	}
+}
+
+func TestStreamsPostSplitsFragmentsOnTheGrid(t *testing.T) {
+	r := newRig(t, &Options{Defaults: ChannelConfig{SegmentDuration: trackfile.Rational{Num: 2, Den: 1}}}, nil)
+	// One long-running POST: header, then 6 segments each sent as two
+	// fragments of 1 s, without styp: segments are found on the grid.
+	half := tr
+	half.SamplesPerSegment = tr.SamplesPerSegment / 2
+	body := append([]byte(nil), tr.Header()...)
+	want := map[string][]byte{}
+	for i := int64(0); i < 6; i++ {
+		t0 := uint64(n0+i) * tr.SegmentTicks()
+		a := half.Segment(t0, uint32(2*i+1))
+		b := half.Segment(t0+half.SegmentTicks(), uint32(2*i+2))
+		body = append(append(body, a...), b...)
+		want[fmt.Sprintf("%d.cmfa", n0+i)] = append(append([]byte(nil), a...), b...)
+	}
+	pr, pw := ioPipeChunks(body, 1000)
+	go pw()
+	if code, msg := r.sendReader(http.MethodPost, "/ingest/ch1/Streams(audio.cmfa)", pr); code != http.StatusOK {
+		t.Fatalf("Streams POST: %d %s", code, msg)
+	}
+	got := r.staged("ch1", "audio")
+	if len(got) != len(want) {
+		t.Fatalf("staged %d, want %d: %v", len(got), len(want), r.keys())
+	}
+	for k, b := range want {
+		if !bytes.Equal(got[k], b) {
+			t.Errorf("%s: staged bytes differ from the two fragments sent", k)
+		}
+	}
+}

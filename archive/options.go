@@ -1,0 +1,123 @@
+package archive
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/reapd/reapd/trackfile"
+)
+
+// Options configures an Archiver; nil means defaults.
+type Options struct {
+	Logger  *slog.Logger
+	Metrics *Metrics
+	// Channels holds per-channel settings; channels not listed use Defaults.
+	Channels map[string]ChannelConfig
+	Defaults ChannelConfig
+	// NoAutoCreate rejects ingest for channels not in Channels with 403.
+	NoAutoCreate bool
+	// MaxSegmentBytes bounds one CMAF header or media segment (413 above);
+	// default 64 MiB.
+	MaxSegmentBytes int64
+	// MaxMPDBytes bounds an I-MPD body; default 1 MiB.
+	MaxMPDBytes int64
+	// RetryAfter is sent with 503 when the store fails; default 2 s.
+	RetryAfter time.Duration
+	// Now is the wall clock (tests); default time.Now.
+	Now func() time.Time
+	// StoreTimeout bounds the store writes of one ingest request; default
+	// 60 s.
+	StoreTimeout time.Duration
+	// FinalizeTick is how often the finalizer checks pending periods;
+	// default 500 ms. RescanInterval is how often it rescans the store for
+	// staged segments it does not know of; default 5 min.
+	FinalizeTick, RescanInterval time.Duration
+}
+
+// STS is a channel's synchronization time stamp (REaP 5.3, Annex E).
+type STS struct {
+	// Auto fixes the STS once, at the channel's first segment, so that the
+	// segment lands on the grid at wall-clock time; the choice is stored
+	// write-once so restarts and other archivers keep it.
+	Auto bool
+	// Seconds is the fixed offset added to input times (when !Auto).
+	Seconds trackfile.Rational
+}
+
+// ParseSTS parses "auto", an integer or decimal number of seconds (possibly
+// negative) or "num/den".
+func ParseSTS(s string) (STS, error) {
+	if s == "auto" {
+		return STS{Auto: true}, nil
+	}
+	if s == "" || s == "0" {
+		return STS{}, nil
+	}
+	neg := s[0] == '-'
+	if neg {
+		s = s[1:]
+	}
+	r, err := trackfile.ParseRational(s)
+	if err != nil {
+		return STS{}, fmt.Errorf("bad sts %q: want auto or seconds", s)
+	}
+	if neg {
+		r.Num = -r.Num
+	}
+	return STS{Seconds: r}, nil
+}
+
+// Credential is one accepted ingest credential: Basic user and password, or
+// a bearer token.
+type Credential struct {
+	User     string `yaml:"user"`
+	Password string `yaml:"password"`
+	Token    string `yaml:"token"`
+}
+
+// ChannelConfig holds a channel's settings. Zero values mean "from the
+// I-MPD or inferred" (segment duration), defaults (storage period, finalize
+// delay) or "none" (STS, credentials).
+type ChannelConfig struct {
+	STS             STS
+	SegmentDuration trackfile.Rational
+	StoragePeriod   time.Duration
+	FinalizeDelay   time.Duration
+	Credentials     []Credential
+}
+
+func (o *Options) withDefaults() Options {
+	var x Options
+	if o != nil {
+		x = *o
+	}
+	if x.Logger == nil {
+		x.Logger = slog.New(slog.DiscardHandler)
+	}
+	if x.Metrics == nil {
+		x.Metrics = NewMetrics(nil)
+	}
+	if x.MaxSegmentBytes <= 0 {
+		x.MaxSegmentBytes = 64 << 20
+	}
+	if x.MaxMPDBytes <= 0 {
+		x.MaxMPDBytes = 1 << 20
+	}
+	if x.RetryAfter <= 0 {
+		x.RetryAfter = 2 * time.Second
+	}
+	if x.StoreTimeout <= 0 {
+		x.StoreTimeout = 60 * time.Second
+	}
+	if x.FinalizeTick <= 0 {
+		x.FinalizeTick = 500 * time.Millisecond
+	}
+	if x.RescanInterval <= 0 {
+		x.RescanInterval = 5 * time.Minute
+	}
+	if x.Now == nil {
+		x.Now = time.Now
+	}
+	return x
+}

@@ -1,0 +1,173 @@
+package archive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path"
+	"strings"
+	"sync"
+
+	"github.com/reapd/reapd/blobstore"
+	"github.com/reapd/reapd/trackfile"
+)
+
+// track is the ingest state of one track of a channel.
+type track struct {
+	c    *channel
+	name string
+	log  *slog.Logger
+
+	mu       sync.Mutex
+	resumed  bool                 // the store was asked for the current header
+	header   *trackfile.Header    // current CMAF header; nil until received
+	marked   map[int64]string     // storage period → header hash marked in it
+	findings map[string]bool      // clauses already logged for this track
+	recent   map[int64]stagedCopy // recently staged segments, for duplicate checks
+}
+
+// track returns the state of a track, creating it on first use.
+func (c *channel) track(name string) (*track, error) {
+	if err := trackfile.CheckName(name); err != nil {
+		return nil, withStatus(http.StatusBadRequest, "track: %v", err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t, ok := c.tracks[name]
+	if !ok {
+		t = &track{c: c, name: name, log: c.log.With("track", name), marked: map[int64]string{},
+			findings: map[string]bool{}}
+		c.tracks[name] = t
+	}
+	return t, nil
+}
+
+// setHeader makes h the track's current header, storing it content-addressed
+// (a repeated identical header is a no-op in the store).
+func (t *track) setHeader(ctx context.Context, h *trackfile.Header) error {
+	key := trackfile.HeaderKey(t.c.name, t.name, h.Hash, h.Info.Ext)
+	err := t.c.a.store.Create(ctx, key, h.Raw)
+	if err != nil && !errors.Is(err, blobstore.ErrExists) {
+		t.c.a.metrics.StoreErrors.WithLabelValues("create").Inc()
+		return fmt.Errorf("store header %s: %w", key, err)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	result := "new"
+	switch {
+	case t.header != nil && t.header.Hash == h.Hash:
+		result = "same"
+	case t.header != nil:
+		result = "changed"
+		t.log.Info("CMAF header changed: a new run starts", "old", t.header.Hash, "new", h.Hash)
+	}
+	t.c.a.metrics.Headers.WithLabelValues(t.c.name, t.name, result).Inc()
+	t.header, t.resumed = h, true
+	for _, f := range trackfile.CheckHeader(h) {
+		t.finding(f)
+	}
+	return nil
+}
+
+// currentHeader returns the track's header, resuming it from the store
+// after a restart: the newest header-use marker beside the staged segments
+// names it. Without one the encoder must send its header first (412).
+func (t *track) currentHeader(ctx context.Context) (*trackfile.Header, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.header != nil || t.resumed {
+		if t.header == nil {
+			return nil, withStatus(http.StatusPreconditionFailed, "media segment before any CMAF header for track %s", t.name)
+		}
+		return t.header, nil
+	}
+	st := t.c.a.store
+	objs, err := st.List(ctx, trackfile.StagedPrefix(t.c.name, t.name))
+	if err != nil {
+		return nil, fmt.Errorf("resume track %s: %w", t.name, err)
+	}
+	var best int64
+	hash := ""
+	for _, o := range objs {
+		if n, h, ok := trackfile.ParseHeaderUseKey(path.Base(o.Key)); ok && (hash == "" || n > best) {
+			best, hash = n, h
+		}
+	}
+	t.resumed = true
+	if hash == "" {
+		return nil, withStatus(http.StatusPreconditionFailed, "media segment before any CMAF header for track %s", t.name)
+	}
+	heads, err := st.List(ctx, fmt.Sprintf("%s/%s/init-%s.", t.c.name, t.name, hash))
+	if err != nil || len(heads) == 0 {
+		t.resumed = false
+		return nil, fmt.Errorf("resume track %s header %s: %w", t.name, hash, errors.Join(err, blobstore.ErrUnavailable))
+	}
+	raw, err := st.Get(ctx, heads[0].Key)
+	if err != nil {
+		t.resumed = false
+		return nil, fmt.Errorf("resume track %s: %w", t.name, err)
+	}
+	h, err := trackfile.ParseHeader(raw)
+	if err != nil {
+		return nil, fmt.Errorf("resume track %s: stored header %s: %w", t.name, heads[0].Key, err)
+	}
+	t.header = h
+	t.log.Info("resumed track header from store", "header", h.Hash)
+	return h, nil
+}
+
+// markHeader records, once per storage period and header, which header
+// the track's segments from n on use.
+func (t *track) markHeader(ctx context.Context, h *trackfile.Header, n int64, period int64) error {
+	t.mu.Lock()
+	done := t.marked[period] == h.Hash
+	t.mu.Unlock()
+	if done {
+		return nil
+	}
+	key := trackfile.HeaderUseKey(t.c.name, t.name, n, h.Hash)
+	if err := t.c.a.store.Create(ctx, key, nil); err != nil && !errors.Is(err, blobstore.ErrExists) {
+		t.c.a.metrics.StoreErrors.WithLabelValues("create").Inc()
+		return fmt.Errorf("mark header %s: %w", key, err)
+	}
+	t.mu.Lock()
+	t.marked[period] = h.Hash
+	t.mu.Unlock()
+	return nil
+}
+
+// finding counts a conformance finding and logs it the first time it is
+// seen on this track.
+func (t *track) finding(f trackfile.Finding) {
+	t.c.a.metrics.Findings.WithLabelValues(t.c.name, f.Clause).Inc()
+	key := f.Clause + "|" + f.Level
+	t.mu.Lock()
+	seen := t.findings[key]
+	t.findings[key] = true
+	t.mu.Unlock()
+	if !seen {
+		t.log.Warn("conformance finding (logged once per track)", "clause", f.Clause, "level", f.Level,
+			"subject", f.Subject, "msg", f.Message)
+	}
+}
+
+// trackFromPath names the track of a header or segment request path
+// relative to the channel's ingest root: from the I-MPD's templates when
+// they match, else from the built-in forms of design section 3. streams
+// reports the long-running "Streams(track.ext)" form.
+func (c *channel) trackFromPath(rel string) (name string, streams bool, err error) {
+	if m := c.currentMPD(); m != nil {
+		if pm, ok := m.Match(rel); ok {
+			return pm.Track, false, nil
+		}
+	}
+	for _, f := range builtinForms {
+		if sm := f.re.FindStringSubmatch(rel); sm != nil {
+			return sm[1], f.streams, nil
+		}
+	}
+	return "", false, withStatus(http.StatusBadRequest,
+		"path %q names no track: not in the I-MPD's SegmentTemplate and not a known form", strings.TrimSpace(rel))
+}

@@ -1,0 +1,230 @@
+package blobstore
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"gocloud.dev/blob"
+)
+
+// Store is the one door to object storage. It is safe for concurrent use.
+// Open one with [Open]; Close it when done.
+type Store struct {
+	*conn
+	fault       func(Op, string) error
+	maxAttempts int
+	retryDelay  time.Duration
+}
+
+// conn is what the views of one store ([Store.WithOptions]) share.
+type conn struct {
+	url     string
+	b       *blob.Bucket
+	fs      *fsRoot        // file:// only: race-safe writes and ordered listing
+	closers []func() error // extra resources, closed after b
+
+	closed    atomic.Bool
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// WithOptions returns a view of s that uses opts (Fault, MaxAttempts,
+// RetryDelay; nil means defaults) instead of the options s was opened with.
+// The view shares s's connection and objects: closing either closes both.
+// Tests use it to inject faults into a store they did not open.
+func (s *Store) WithOptions(opts *Options) *Store {
+	v := &Store{conn: s.conn}
+	v.setOptions(opts)
+	return v
+}
+
+// setOptions applies opts, with defaults for nil and zero fields.
+func (s *Store) setOptions(opts *Options) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	s.fault = opts.Fault
+	s.maxAttempts = opts.MaxAttempts
+	if s.maxAttempts <= 0 {
+		s.maxAttempts = DefaultMaxAttempts
+	}
+	s.retryDelay = opts.RetryDelay
+	if s.retryDelay <= 0 {
+		s.retryDelay = DefaultRetryDelay
+	}
+}
+
+// URL returns the URL the store was opened with, without credentials.
+func (s *Store) URL() string { return s.url }
+
+// Create writes a new object; ErrExists if key exists (write once).
+//
+// Create is retried on a transient failure. A retry of a create whose
+// first attempt did succeed although its answer was lost answers ErrExists:
+// callers that must tell "someone else wrote it" from "I wrote it" use
+// [Store.CreateOrMatch].
+func (s *Store) Create(ctx context.Context, key string, data []byte) error {
+	if err := s.checkKey(OpCreate, key); err != nil {
+		return err
+	}
+	return s.do(ctx, OpCreate, key, true, func(ctx context.Context) error {
+		if s.fs != nil {
+			return s.fs.write(ctx, key, false, writeBytes(data))
+		}
+		return s.b.WriteAll(ctx, key, data, writerOptions(key, true))
+	})
+}
+
+// CreateFrom streams a new object written by write; ErrExists if key
+// exists. Nothing is visible under key unless write returns nil.
+//
+// The object is streamed: CreateFrom buffers no more than the backend does
+// (gocloud's S3 and GCS writers buffer one part or chunk). If write returns
+// an error (or panics) the write is aborted and nothing appears under key;
+// the error returned wraps write's error and, unless that already wraps a
+// category or is a context error, ErrUnavailable. The io.Writer must not be
+// used after write returns. CreateFrom is not retried.
+func (s *Store) CreateFrom(ctx context.Context, key string, write func(w io.Writer) error) error {
+	if err := s.checkKey(OpCreate, key); err != nil {
+		return err
+	}
+	return s.do(ctx, OpCreate, key, false, func(ctx context.Context) error {
+		if s.fs != nil {
+			return s.fs.write(ctx, key, false, write)
+		}
+		return s.stream(ctx, key, write)
+	})
+}
+
+// stream runs write into a conditional gocloud writer, aborting the writer
+// (by cancelling its context before Close) unless write succeeds.
+func (s *Store) stream(ctx context.Context, key string, write func(w io.Writer) error) error {
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w, err := s.b.NewWriter(wctx, key, writerOptions(key, true))
+	if err != nil {
+		return err
+	}
+	ok := false
+	defer func() {
+		if !ok { // write failed or panicked: abort
+			cancel()
+			_ = w.Close()
+		}
+	}()
+	if err := write(struct{ io.Writer }{w}); err != nil {
+		return err
+	}
+	ok = true
+	return w.Close()
+}
+
+// Put writes or replaces an object. Only for derived objects (S-MPDs).
+// Readers see the old or the new object, never a mix.
+func (s *Store) Put(ctx context.Context, key string, data []byte) error {
+	if err := s.checkKey(OpPut, key); err != nil {
+		return err
+	}
+	return s.do(ctx, OpPut, key, true, func(ctx context.Context) error {
+		if s.fs != nil {
+			return s.fs.write(ctx, key, true, writeBytes(data))
+		}
+		return s.b.WriteAll(ctx, key, data, writerOptions(key, false))
+	})
+}
+
+// Get reads a whole object.
+func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
+	if err := s.checkKey(OpRead, key); err != nil {
+		return nil, err
+	}
+	var data []byte
+	err := s.do(ctx, OpRead, key, true, func(ctx context.Context) error {
+		var err error
+		data, err = s.b.ReadAll(ctx, key)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
+// Stat returns an object's attributes.
+func (s *Store) Stat(ctx context.Context, key string) (Attrs, error) {
+	if err := s.checkKey(OpStat, key); err != nil {
+		return Attrs{}, err
+	}
+	var a Attrs
+	err := s.do(ctx, OpStat, key, true, func(ctx context.Context) error {
+		ba, err := s.b.Attributes(ctx, key)
+		if err != nil {
+			return err
+		}
+		a = Attrs{Key: key, Size: ba.Size, ModTime: ba.ModTime, ETag: ba.ETag}
+		return nil
+	})
+	return a, err
+}
+
+// Delete removes an object; deleting a missing object is not an error.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if err := s.checkKey(OpDelete, key); err != nil {
+		return err
+	}
+	err := s.do(ctx, OpDelete, key, true, func(ctx context.Context) error {
+		if s.fs != nil {
+			return s.fs.delete(key)
+		}
+		return s.b.Delete(ctx, key)
+	})
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// Close releases the store (and every view of it, see
+// [Store.WithOptions]). Operations after Close fail with ErrUnavailable.
+// Close is idempotent.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.closed.Store(true)
+		errs := []error{s.b.Close()}
+		for _, c := range s.closers {
+			errs = append(errs, c())
+		}
+		s.closeErr = errors.Join(errs...)
+	})
+	return s.closeErr
+}
+
+// checkKey validates key for op, returning an *Error wrapping
+// ErrInvalidKey.
+func (s *Store) checkKey(op Op, key string) error {
+	err := checkKey(key)
+	if err == nil && s.fs != nil {
+		err = checkFileKey(key)
+	}
+	if err != nil {
+		return &Error{Op: op, Key: key, Kind: ErrInvalidKey, Err: err}
+	}
+	return nil
+}
+
+// writeBytes returns a write function that writes data.
+func writeBytes(data []byte) func(io.Writer) error {
+	return func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	}
+}
+
+// writerOptions are the gocloud writer options for key.
+func writerOptions(key string, ifNotExist bool) *blob.WriterOptions {
+	return &blob.WriterOptions{ContentType: contentType(key), IfNotExist: ifNotExist}
+}

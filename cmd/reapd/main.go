@@ -1,0 +1,59 @@
+// Command reapd archives 24x7 DASH-IF live ingest into REaP storage track
+// files (ISO/IEC 23009-9) in an object store.
+//
+//	reapd serve [flags]        receive ingest and archive it
+//	reapd validate [--json] FILE…  check I-MPDs and segments against REaP 6.1/6.2
+//
+// Run "reapd serve --help" for the flags.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(os.Stderr, "reapd:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `reapd — the REaP (ISO/IEC 23009-9) live archiver
+
+Usage:
+  reapd serve [flags]             receive DASH-IF live ingest and archive it
+  reapd validate [--json] FILE…   check I-MPDs and CMAF headers/segments against REaP 6.1/6.2
+  reapd help                      this text
+
+Run "reapd serve --help" for the server's flags.
+`
+
+// run is the whole program: parse args, do the command, return.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, stdout, stderr)
+	case "validate":
+		return validate(args, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+}

@@ -1,0 +1,141 @@
+package trackfile
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"testing/iotest"
+)
+
+// readAll reads every box of in with a BoxReader and checks that the boxes
+// concatenate back to the input.
+func readAll(in io.Reader, maxBox int64) ([]Box, error) {
+	br := NewBoxReader(in, maxBox)
+	var boxes []Box
+	for {
+		b, err := br.Next()
+		if err == io.EOF {
+			return boxes, nil
+		}
+		if err != nil {
+			return boxes, err
+		}
+		boxes = append(boxes, b)
+	}
+}
+
+func TestBoxReaderCases(t *testing.T) {
+	for _, c := range inputCases(t) {
+		t.Run(c.name, func(t *testing.T) {
+			for _, r := range []struct {
+				name string
+				r    io.Reader
+			}{
+				{"whole", bytes.NewReader(c.in)},
+				{"one byte reads", iotest.OneByteReader(bytes.NewReader(c.in))},
+				{"half reads", iotest.HalfReader(bytes.NewReader(c.in))},
+			} {
+				boxes, err := readAll(r.r, caseMaxBox)
+				if !errors.Is(err, c.stream) || (c.stream == nil) != (err == nil) {
+					t.Fatalf("%s: err = %v, want %v", r.name, err, c.stream)
+				}
+				if err == nil {
+					var all []byte
+					for _, b := range boxes {
+						if string(b.Raw[4:8]) != b.Type {
+							t.Fatalf("box type %q, raw says %q", b.Type, b.Raw[4:8])
+						}
+						all = append(all, b.Raw...)
+					}
+					if !bytes.Equal(all, c.in) {
+						t.Fatalf("%s: boxes do not concatenate to the input", r.name)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestBoxReaderStreamsForm(t *testing.T) {
+	// The body of a long-running "Streams(video.cmfv)" POST, delivered in
+	// small reads as a chunked body would be.
+	raw := load(t, streamsFile)
+	br := NewBoxReader(iotest.HalfReader(bytes.NewReader(raw)), 4<<20)
+	var types []string
+	var header, chunk []byte
+	var tfdts []uint64
+	var h *Header
+	for {
+		start := br.Offset()
+		b, err := br.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := br.Offset() - start; got != int64(len(b.Raw)) {
+			t.Fatalf("offset advanced %d for a box of %d bytes", got, len(b.Raw))
+		}
+		types = append(types, b.Type)
+		switch b.Type {
+		case "ftyp", "moov":
+			header = append(header, b.Raw...)
+		case "prft", "moof":
+			chunk = append(chunk, b.Raw...)
+		case "mdat":
+			if h == nil {
+				if h, err = ParseHeader(header); err != nil {
+					t.Fatal(err)
+				}
+			}
+			seg, err := ParseSegment(append(chunk, b.Raw...), h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tfdts = append(tfdts, seg.BaseDecodeTime)
+			chunk = nil
+		}
+	}
+	want := "ftyp moov prft moof mdat prft moof mdat mfra"
+	if got := strings.Join(types, " "); got != want {
+		t.Errorf("boxes %q, want %q", got, want)
+	}
+	if len(tfdts) != 2 || tfdts[0] != epoch*12800 || tfdts[1] != epoch*12800+25600 {
+		t.Errorf("tfdts %v, want %d and +25600", tfdts, uint64(epoch*12800))
+	}
+	if h.Info.Codecs != "avc1.64000C" || h.Info.Timescale != 12800 {
+		t.Errorf("header info %+v", h.Info)
+	}
+}
+
+func TestBoxReaderStickyError(t *testing.T) {
+	br := NewBoxReader(bytes.NewReader([]byte("not an mp4 file at all")), 100)
+	_, err1 := br.Next()
+	_, err2 := br.Next()
+	if !errors.Is(err1, ErrNotISOBMFF) || err1 != err2 {
+		t.Fatalf("errors %v, %v: want the same ErrNotISOBMFF twice", err1, err2)
+	}
+}
+
+func TestBoxReaderLargeSize(t *testing.T) {
+	// A 64-bit largesize mdat is read like any other box.
+	body := bytes.Repeat([]byte{7}, 100)
+	in := largeSize(nil, uint64(16+len(body)))
+	in = append(in, body...)
+	boxes, err := readAll(bytes.NewReader(in), 1000)
+	if err != nil || len(boxes) != 1 || boxes[0].Type != "mdat" || !bytes.Equal(boxes[0].Raw, in) {
+		t.Fatalf("boxes %v, err %v", boxes, err)
+	}
+}
+
+func TestBoxReaderReadError(t *testing.T) {
+	boom := errors.New("connection reset")
+	in := io.MultiReader(bytes.NewReader(load(t, ldashVideo.segs[0])[:100]), iotest.ErrReader(boom))
+	_, err := readAll(in, caseMaxBox)
+	if !errors.Is(err, boom) || errors.Is(err, ErrMalformed) {
+		t.Fatalf("err = %v, want the reader's error (not malformed)", err)
+	}
+}

@@ -1,0 +1,262 @@
+package trackfile
+
+import (
+	"fmt"
+
+	"github.com/Eyevinn/mp4ff/mp4"
+)
+
+// sampleIsNonSync is the sample_is_non_sync_sample bit of sample flags
+// (ISO/IEC 14496-12 8.8.3.1).
+const sampleIsNonSync = 0x00010000
+
+// ParseSegment parses a media segment (or a single fragment) against its
+// header; h may be nil, then only tfhd defaults are used.
+//
+// ISO/IEC 23000-19 7.3.3 (CMAF segment, CMAF chunk) and REaP clause 6.2:
+// a segment is optional styp, prft, emsg (and sidx) boxes followed by one
+// or more CMAF chunks, each a moof with exactly one traf (with tfdt)
+// directly followed by its mdat. A trailing mfra (ffmpeg writes one at the
+// end of a plain fragmented MP4) is accepted and ignored.
+//
+// ISO/IEC 14496-12 8.8.12 (tfdt): "baseMediaDecodeTime is an integer equal
+// to the sum of the decode durations of all earlier samples in the media";
+// 8.8.8 (trun): sample durations, sizes, flags and composition time offsets
+// (signed in version 1), defaulting to the tfhd and then the trex values.
+func ParseSegment(raw []byte, h *Header) (seg *Segment, err error) {
+	defer recoverMalformed(&err, "media segment")
+	if len(raw) >= 8 && !isTopLevelType(string(raw[4:8])) {
+		return nil, fmt.Errorf("%w: segment starts with box type %q", ErrNotISOBMFF, raw[4:8])
+	}
+	spans, err := splitBoxes(raw, 0, len(raw))
+	if err != nil {
+		return nil, fmt.Errorf("media segment: %w", err)
+	}
+	p := segParser{seg: &Segment{Raw: raw}, h: h, raw: raw}
+	var pending *fragment // a moof waiting for its mdat
+	for i, s := range spans {
+		if pending != nil && s.Type != "mdat" && s.Type != "free" && s.Type != "skip" {
+			return nil, fmt.Errorf("%w: box %q at offset %d between moof and mdat", ErrMalformed, s.Type, s.Off)
+		}
+		switch s.Type {
+		case "styp":
+			if p.seg.Brands == nil {
+				b, err := decodeBox(raw, s)
+				if err != nil {
+					return nil, err
+				}
+				st := b.(*mp4.StypBox)
+				p.seg.Brands = brandList(st.MajorBrand(), st.CompatibleBrands())
+			}
+		case "prft":
+			if _, err := decodeBox(raw, s); err != nil {
+				return nil, err
+			}
+			p.seg.HasPrft = true
+		case "moof":
+			if pending, err = p.moof(s); err != nil {
+				return nil, err
+			}
+		case "mdat":
+			if pending == nil {
+				return nil, fmt.Errorf("%w: mdat at offset %d without moof", ErrMalformed, s.Off)
+			}
+			if err := pending.checkData(s); err != nil {
+				return nil, err
+			}
+			pending = nil
+		case "mfra":
+			if i != len(spans)-1 {
+				return nil, fmt.Errorf("%w: mfra at offset %d is not the last box", ErrMalformed, s.Off)
+			}
+		case "emsg", "emib", "emeb", "sidx", "ssix", "free", "skip", "uuid":
+		case "ftyp", "moov":
+			return nil, fmt.Errorf("%w: CMAF header box %q at offset %d in a media segment", ErrMalformed, s.Type, s.Off)
+		default:
+			return nil, fmt.Errorf("%w: unexpected box %q at offset %d in a media segment", ErrMalformed, s.Type, s.Off)
+		}
+	}
+	if pending != nil {
+		return nil, fmt.Errorf("%w: moof at offset %d has no mdat (truncated segment?)", ErrMalformed, pending.off)
+	}
+	if p.seg.Fragments == 0 {
+		return nil, fmt.Errorf("%w: media segment has no moof", ErrMalformed)
+	}
+	p.finish()
+	return p.seg, nil
+}
+
+type segParser struct {
+	seg     *Segment
+	h       *Header
+	raw     []byte
+	minPT   uint64
+	firstPT uint64
+	samples bool // at least one sample seen
+}
+
+// fragment is a parsed moof and where its sample data must lie.
+type fragment struct {
+	off    int
+	ranges [][2]int64 // sample data byte ranges in segment coordinates
+}
+
+func (p *segParser) moof(s span) (*fragment, error) {
+	b, err := decodeBox(p.raw, s)
+	if err != nil {
+		return nil, err
+	}
+	moof := b.(*mp4.MoofBox)
+	if moof.Mfhd == nil {
+		return nil, fmt.Errorf("%w: moof at offset %d has no mfhd", ErrMalformed, s.Off)
+	}
+	if len(moof.Trafs) != 1 {
+		return nil, fmt.Errorf("%w: moof at offset %d has %d trafs, a CMAF fragment has 1", ErrMalformed, s.Off, len(moof.Trafs))
+	}
+	traf := moof.Trafs[0]
+	if traf.Tfhd == nil || traf.Tfdt == nil {
+		return nil, fmt.Errorf("%w: traf at offset %d lacks tfhd or tfdt", ErrMalformed, s.Off)
+	}
+	tfhd, seg := traf.Tfhd, p.seg
+	if seg.Fragments == 0 {
+		seg.TrackID = tfhd.TrackID
+		seg.SequenceNumber = moof.Mfhd.SequenceNumber
+		seg.BaseDecodeTime = traf.Tfdt.BaseMediaDecodeTime()
+		if p.h != nil && p.h.Info.TrackID != tfhd.TrackID {
+			return nil, fmt.Errorf("%w: fragment of track %d, header is of track %d", ErrMalformed, tfhd.TrackID, p.h.Info.TrackID)
+		}
+	} else if tfhd.TrackID != seg.TrackID {
+		return nil, fmt.Errorf("%w: moof at offset %d is of track %d, segment of track %d", ErrMalformed, s.Off, tfhd.TrackID, seg.TrackID)
+	}
+	seg.Fragments++
+	f := &fragment{off: s.Off}
+	dts := traf.Tfdt.BaseMediaDecodeTime()
+	checkable := !tfhd.HasBaseDataOffset()
+	var cursor int64 = int64(s.Off) // data offsets are relative to the moof (single traf)
+	for ti, trun := range traf.Truns {
+		var dataLen int64
+		for i, smp := range trun.Samples {
+			dur, ok := p.sampleDuration(trun, tfhd, smp)
+			if !ok {
+				return nil, fmt.Errorf("%w: moof at offset %d: no sample duration in trun, tfhd or trex", ErrMalformed, s.Off)
+			}
+			size, ok := p.sampleSize(trun, tfhd, smp)
+			checkable = checkable && ok
+			dataLen += int64(size)
+			pt := addSigned(dts, compositionOffset(trun, smp))
+			if !p.samples {
+				p.samples = true
+				p.minPT, p.firstPT = pt, pt
+				seg.FirstSampleDur = dur
+				seg.StartsWithSAP = p.firstFlags(trun, tfhd, i)&sampleIsNonSync == 0
+			}
+			p.minPT = min(p.minPT, pt)
+			seg.Samples++
+			seg.Duration += uint64(dur)
+			dts += uint64(dur)
+		}
+		switch {
+		case trun.HasDataOffset():
+			cursor = int64(s.Off) + int64(trun.DataOffset)
+		case ti == 0:
+			checkable = false // implicit offset of a first trun: nothing to check against
+		}
+		f.ranges = append(f.ranges, [2]int64{cursor, cursor + dataLen})
+		cursor += dataLen
+	}
+	if !checkable {
+		f.ranges = nil
+	}
+	return f, nil
+}
+
+// checkData verifies that every trun's sample data lies inside mdat m.
+func (f *fragment) checkData(m span) error {
+	lo, hi := int64(m.Off+m.Hdr), int64(m.End())
+	for _, r := range f.ranges {
+		if r[1] > r[0] && (r[0] < lo || r[1] > hi) {
+			return fmt.Errorf("%w: moof at offset %d: sample data [%d,%d) outside its mdat [%d,%d)",
+				ErrMalformed, f.off, r[0], r[1], lo, hi)
+		}
+	}
+	return nil
+}
+
+func (p *segParser) sampleDuration(trun *mp4.TrunBox, tfhd *mp4.TfhdBox, s mp4.Sample) (uint32, bool) {
+	switch {
+	case trun.HasSampleDuration():
+		return s.Dur, true
+	case tfhd.HasDefaultSampleDuration():
+		return tfhd.DefaultSampleDuration, true
+	case p.h != nil:
+		return p.h.DefaultSampleDuration, true
+	}
+	return 0, false
+}
+
+func (p *segParser) sampleSize(trun *mp4.TrunBox, tfhd *mp4.TfhdBox, s mp4.Sample) (uint32, bool) {
+	switch {
+	case trun.HasSampleSize():
+		return s.Size, true
+	case tfhd.HasDefaultSampleSize():
+		return tfhd.DefaultSampleSize, true
+	case p.h != nil:
+		return p.h.DefaultSampleSize, true
+	}
+	return 0, false
+}
+
+// firstFlags returns the flags of sample i of trun: first_sample_flags,
+// else the sample's own flags, else the tfhd default, else the trex default.
+func (p *segParser) firstFlags(trun *mp4.TrunBox, tfhd *mp4.TfhdBox, i int) uint32 {
+	if f, ok := trun.FirstSampleFlags(); ok && i == 0 {
+		return f
+	}
+	switch {
+	case trun.HasSampleFlags():
+		return trun.Samples[i].Flags
+	case tfhd.HasDefaultSampleFlags():
+		return tfhd.DefaultSampleFlags
+	case p.h != nil:
+		return p.h.DefaultSampleFlags
+	}
+	return 0
+}
+
+// compositionOffset returns the composition time offset of s: unsigned in
+// trun version 0, signed in version 1 (ISO/IEC 14496-12 8.8.8.2).
+func compositionOffset(trun *mp4.TrunBox, s mp4.Sample) int64 {
+	if !trun.HasSampleCompositionTimeOffset() {
+		return 0
+	}
+	if trun.Version == 0 {
+		return int64(uint32(s.CompositionTimeOffset))
+	}
+	return int64(s.CompositionTimeOffset)
+}
+
+// addSigned returns t+d, clamped at 0.
+func addSigned(t uint64, d int64) uint64 {
+	if d < 0 && uint64(-d) > t {
+		return 0
+	}
+	return t + uint64(d)
+}
+
+// finish sets EPT and the SAP type (ISO/IEC 14496-12 Annex I: type 1 when
+// the first sample in decoding order is also the first in presentation
+// order, type 2 when a later-decoded sample is presented earlier).
+func (p *segParser) finish() {
+	seg := p.seg
+	if !p.samples {
+		seg.EPT = seg.BaseDecodeTime
+		return
+	}
+	seg.EPT = p.minPT
+	if seg.StartsWithSAP {
+		seg.SAPType = 1
+		if p.firstPT > p.minPT {
+			seg.SAPType = 2
+		}
+	}
+}
