@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -154,8 +155,9 @@ func summarize(t *testing.T, out []byte) []string {
 				}
 				line += r.Id
 				// Every track's presentationTimeOffset is the Period start.
-				sb := r.SegmentBase
-				if got, want := time.Duration(*sb.PresentationTimeOffset*1e6/uint64(*sb.Timescale))*time.Millisecond, time.Duration(*p.Start); got != want {
+				pto, ts := *r.SegmentBase.PresentationTimeOffset, uint64(*r.SegmentBase.Timescale)
+				ms := pto/ts*1000 + (pto%ts*1000+ts/2)/ts
+				if got, want := time.Duration(ms)*time.Millisecond, time.Duration(*p.Start); got != want {
 					t.Errorf("period %s, %s: presentationTimeOffset is %v, Period@start %v", p.Id, r.Id, got, want)
 				}
 			}
