@@ -16,6 +16,7 @@ type pendingPeriod struct {
 	ended    map[string]int64          // track → n of its 'lmsg' segment
 	nextTry  time.Time                 // after a failure: when to try again
 	failures int
+	gen      int // bumped by every noteStaged: a finalize only clears what it saw
 }
 
 // noteStaged records a staged segment for the finalizer.
@@ -30,6 +31,18 @@ func (c *channel) noteStaged(track string, n int64) {
 		p.staged[track] = map[int64]bool{}
 	}
 	p.staged[track][n] = true
+	p.gen++
+}
+
+// pendingGen returns the generation of period k's pending state, taken
+// before a finalize lists the store.
+func (c *channel) pendingGen(k int64) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p := c.pending[k]; p != nil {
+		return p.gen
+	}
+	return 0
 }
 
 // trackEnded notes an 'lmsg' segment: the track needs nothing after n.

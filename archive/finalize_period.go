@@ -22,6 +22,7 @@ func (c *channel) finalizePeriod(ctx context.Context, k int64) error {
 	if g.D.IsZero() {
 		return fmt.Errorf("finalize %s period %d: segment duration unknown", c.name, k)
 	}
+	gen := c.pendingGen(k)
 	tracks, err := c.stagedTracks(ctx)
 	if err != nil {
 		return err
@@ -61,7 +62,7 @@ func (c *channel) finalizePeriod(ctx context.Context, k int64) error {
 			return fmt.Errorf("finalize %s period %d: delete staged: %w", c.name, k, err)
 		}
 	}
-	c.markFinalized(k, runs)
+	c.markFinalized(k, runs, gen)
 	c.log.Info("period finalized", "period", k, "runs", len(runs), "staged_deleted", len(toDelete))
 	return nil
 }

@@ -102,7 +102,7 @@ func (c *channel) prevHeader(idx []*trackfile.PeriodIndex, track string) string 
 }
 
 // markFinalized remembers which segments of period k are in track files.
-func (c *channel) markFinalized(k int64, runs []trackfile.Run) {
+func (c *channel) markFinalized(k int64, runs []trackfile.Run, gen int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	fp := c.finalized[k]
@@ -118,7 +118,11 @@ func (c *channel) markFinalized(k int64, runs []trackfile.Run) {
 			fp[r.Track][r.FirstN+int64(i)] = true
 		}
 	}
-	delete(c.pending, k)
+	// Segments staged while finalizing (late ones) keep the period
+	// pending: the next round makes them an extra part.
+	if p := c.pending[k]; p == nil || p.gen == gen {
+		delete(c.pending, k)
+	}
 	// Bound the memory: forget periods far behind.
 	for old := range c.finalized {
 		if old < k-48 {

@@ -10,21 +10,18 @@ import (
 )
 
 func TestConformanceMem(t *testing.T) {
-	t.Parallel()
 	blobstoretest.RunConformance(t, func(t *testing.T) *blobstore.Store {
 		return blobstoretest.Open(t, "mem://", nil)
 	})
 }
 
 func TestConformanceFile(t *testing.T) {
-	t.Parallel()
 	blobstoretest.RunConformance(t, func(t *testing.T) *blobstore.Store {
 		return blobstoretest.Open(t, "file://"+t.TempDir(), nil)
 	})
 }
 
 func TestConformanceFilePrefix(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	blobstoretest.RunConformance(t, func(t *testing.T) *blobstore.Store {
 		return blobstoretest.Open(t, "file://"+dir+"?prefix=root/sub", nil)
@@ -32,14 +29,12 @@ func TestConformanceFilePrefix(t *testing.T) {
 }
 
 func TestConformanceS3(t *testing.T) {
-	t.Parallel()
 	blobstoretest.RunConformance(t, func(t *testing.T) *blobstore.Store {
 		return blobstoretest.Open(t, blobstoretest.NewS3(t), nil)
 	})
 }
 
 func TestConformanceS3Prefix(t *testing.T) {
-	t.Parallel()
 	u := blobstoretest.NewS3(t) + "&prefix=archive/"
 	blobstoretest.RunConformance(t, func(t *testing.T) *blobstore.Store {
 		return blobstoretest.Open(t, u, nil)
@@ -47,7 +42,6 @@ func TestConformanceS3Prefix(t *testing.T) {
 }
 
 func TestConformanceGCS(t *testing.T) {
-	t.Parallel()
 	blobstoretest.RunConformance(t, func(t *testing.T) *blobstore.Store {
 		return blobstoretest.Open(t, blobstoretest.NewGCS(t), nil)
 	})

@@ -26,6 +26,11 @@ type conn struct {
 	b       *blob.Bucket
 	fs      *fsRoot        // file:// only: race-safe writes and ordered listing
 	closers []func() error // extra resources, closed after b
+	// bufferSize is gocloud's WriterOptions.BufferSize: -1 on gs://, where
+	// the default allocates a 16 MiB chunk buffer for every object and
+	// uploads unbuffered in one request otherwise; 0 (the default part
+	// handling) elsewhere.
+	bufferSize int
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -75,7 +80,7 @@ func (s *Store) Create(ctx context.Context, key string, data []byte) error {
 		if s.fs != nil {
 			return s.fs.write(ctx, key, false, writeBytes(data))
 		}
-		return s.b.WriteAll(ctx, key, data, writerOptions(key, true))
+		return s.b.WriteAll(ctx, key, data, s.writerOptions(key, true))
 	})
 }
 
@@ -105,7 +110,7 @@ func (s *Store) CreateFrom(ctx context.Context, key string, write func(w io.Writ
 func (s *Store) stream(ctx context.Context, key string, write func(w io.Writer) error) error {
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	w, err := s.b.NewWriter(wctx, key, writerOptions(key, true))
+	w, err := s.b.NewWriter(wctx, key, s.writerOptions(key, true))
 	if err != nil {
 		return err
 	}
@@ -133,7 +138,7 @@ func (s *Store) Put(ctx context.Context, key string, data []byte) error {
 		if s.fs != nil {
 			return s.fs.write(ctx, key, true, writeBytes(data))
 		}
-		return s.b.WriteAll(ctx, key, data, writerOptions(key, false))
+		return s.b.WriteAll(ctx, key, data, s.writerOptions(key, false))
 	})
 }
 
@@ -225,6 +230,6 @@ func writeBytes(data []byte) func(io.Writer) error {
 }
 
 // writerOptions are the gocloud writer options for key.
-func writerOptions(key string, ifNotExist bool) *blob.WriterOptions {
-	return &blob.WriterOptions{ContentType: contentType(key), IfNotExist: ifNotExist}
+func (s *Store) writerOptions(key string, ifNotExist bool) *blob.WriterOptions {
+	return &blob.WriterOptions{ContentType: contentType(key), IfNotExist: ifNotExist, BufferSize: s.bufferSize}
 }

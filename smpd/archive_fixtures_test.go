@@ -48,7 +48,7 @@ type runSpec struct {
 func (g testGrid) build(s runSpec) trackfile.Run {
 	ts := s.info.Timescale
 	start := func(n int64) uint64 {
-		t := trackfile.Grid{D: g.d, N: g.n}.SegmentStart(n, ts)
+		t := uint64((n*g.d.Num*int64(ts) + g.d.Den/2) / g.d.Den) // Grid.SegmentStart, without big.Int
 		if s.info.Handler == "soun" {
 			t = (t + 512) / 1024 * 1024
 		}

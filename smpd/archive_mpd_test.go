@@ -208,3 +208,31 @@ func TestArchiveMPDStructure(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentUse runs ArchiveMPD and Match on one shared I-MPD from
+// several goroutines: neither may modify it (run with -race).
+func TestConcurrentUse(t *testing.T) {
+	tc := archiveCases(t)[1] // av-periods, with an I-MPD
+	want, err := ArchiveMPD(tc.in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 4)
+	for range 4 {
+		go func() {
+			out, err := ArchiveMPD(tc.in)
+			if err == nil && !bytes.Equal(out, want) {
+				err = errors.New("different bytes")
+			}
+			if pm, ok := tc.in.Ingest.Match("audio-en/81795225600000.m4s"); !ok || pm.Track != "audio-en" {
+				err = errors.New("no match")
+			}
+			done <- err
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package smpd
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,7 +42,8 @@ type layout struct {
 // newLayout groups the tracks into AdaptationSets: the I-MPD's, for the
 // tracks it has a Representation@id for, else one AdaptationSet per
 // (handler, codec family, language, roles) of the track's first run.
-// AdaptationSet@ids are kept; missing ones are numbered after the largest.
+// AdaptationSet@ids are kept; missing (or repeated) ones are numbered after
+// the largest.
 func newLayout(ingest *IngestMPD, runs []*archRun) *layout {
 	l := &layout{tracks: make(map[string]*trackPlan)}
 	first := make(map[string]*archRun)
@@ -54,10 +56,11 @@ func newLayout(ingest *IngestMPD, runs []*archRun) *layout {
 	var nextID uint32
 	if ingest != nil && ingest.MPD != nil {
 		fromIngest := make(map[*mpd.AdaptationSetType]*setPlan)
+		used := make(map[uint32]bool)
 		pos := 0
 		for _, p := range ingest.MPD.Periods {
 			for _, a := range p.AdaptationSets {
-				if a.Id != nil {
+				if a.Id != nil && *a.Id < math.MaxUint32 {
 					nextID = max(nextID, *a.Id+1)
 				}
 				for _, r := range a.Representations {
@@ -70,8 +73,10 @@ func newLayout(ingest *IngestMPD, runs []*archRun) *layout {
 						sp = &setPlan{tmpl: sanitizeAdaptationSet(a)}
 						fromIngest[a] = sp
 						l.sets = append(l.sets, sp)
-						if a.Id == nil {
+						if a.Id == nil || used[*a.Id] || *a.Id == math.MaxUint32 {
 							unnumbered = append(unnumbered, sp)
+						} else {
+							used[*a.Id] = true
 						}
 					}
 					l.tracks[r.Id] = &trackPlan{set: sp, order: pos, rep: sanitizeRepresentation(r)}

@@ -54,10 +54,16 @@ type IngestMPD struct {
 // Every Representation with an @id becomes an IngestTrack (the first one
 // wins for a repeated @id). Its SegmentTemplate is resolved across the
 // Representation, AdaptationSet and Period levels, attribute by attribute,
-// the lowest level winning (ISO/IEC 23009-1 5.3.9.1). Violations of clause
-// 6.1 do not fail the parse: see [IngestMPD.Check].
+// the lowest level winning (ISO/IEC 23009-1 5.3.9.1), and its templates
+// are compiled for [IngestMPD.Match]. Violations of clause 6.1 do not fail
+// the parse: see [IngestMPD.Check]. A body that is not well-formed XML or
+// whose root is not an MPD element gives an error wrapping [ErrNotMPD].
 func ParseIngestMPD(raw []byte) (*IngestMPD, error) {
-	doc, err := mpd.MPDFromBytes(raw)
+	safe, err := guardXML(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNotMPD, err)
+	}
+	doc, err := mpd.MPDFromBytes(safe)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNotMPD, err)
 	}

@@ -230,3 +230,37 @@ func TestParseTemplate(t *testing.T) {
 		}
 	}
 }
+
+// TestParseIngestMPDGreaterThan: a '>' in character data is legal XML, and
+// must neither hang the parser nor change the text.
+func TestParseIngestMPDGreaterThan(t *testing.T) {
+	raw := []byte(`<?xml version="1.0"?>
+<MPD xmlns="urn:mpeg:dash:schema:mpd:2011"><ProgramInformation><Title>news > sport</Title>` +
+		`<Source><![CDATA[a > b]]></Source></ProgramInformation><Period><AdaptationSet>` +
+		`<Representation id="v&gt;1" bandwidth="1"/></AdaptationSet></Period></MPD>`)
+	done := make(chan *IngestMPD, 1)
+	go func() {
+		m, err := ParseIngestMPD(raw)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- m
+	}()
+	select {
+	case m := <-done:
+		if m == nil {
+			return
+		}
+		if pi := m.MPD.ProgramInformation[0]; pi.Title != "news > sport" || pi.Source != "a > b" {
+			t.Errorf("text changed: %+v", pi)
+		}
+		if string(m.Raw) != string(raw) {
+			t.Error("Raw changed")
+		}
+		if len(m.Tracks) != 1 || m.Tracks[0].ID != "v>1" {
+			t.Errorf("tracks %+v", m.Tracks)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("ParseIngestMPD hangs on '>' in character data")
+	}
+}

@@ -45,7 +45,8 @@ func (br *BoxReader) Offset() int64 { return br.off }
 // Next returns the next box; io.EOF at a clean end of stream, ErrMalformed
 // for a truncated box, ErrTooLarge for a box over the limit, ErrNotISOBMFF
 // for a first box whose type is not a known top-level box. Errors are
-// sticky: after one, Next keeps returning it.
+// sticky: after one, Next keeps returning it. Each box's Raw is a fresh
+// allocation that the caller may keep; the reader never reuses it.
 func (br *BoxReader) Next() (Box, error) {
 	if br.err != nil {
 		return Box{}, br.err

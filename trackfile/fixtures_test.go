@@ -80,6 +80,9 @@ func inputCases(tb testing.TB) []inputCase {
 		{name: "audio ldash segment", in: aSeg},
 		{name: "video segment with sidx", in: sSeg},
 		{name: "short audio segment", in: load(tb, ldashAudio.segs[3])},
+		{name: "first video chunk", in: vSeg[:mdatEndOf(vSeg)]},
+		{name: "synthetic v0 tfdt", in: synthSegment(tb, 1000, false)},
+		{name: "synthetic two trafs", in: synthSegment(tb, 1000, true), parse: ErrMalformed},
 	}
 	first := boxSize(vSeg, 0)                   // styp
 	second := first + boxSize(vSeg, first)      // after prft
@@ -108,6 +111,16 @@ func inputCases(tb testing.TB) []inputCase {
 		{name: "empty", in: []byte{}, parse: ErrMalformed},
 	}
 	return append(cs, bad...)
+}
+
+// mdatEndOf returns the end of the first mdat of a segment.
+func mdatEndOf(b []byte) int {
+	for off := 0; off < len(b); off += boxSize(b, off) {
+		if string(b[off+4:off+8]) == "mdat" {
+			return off + boxSize(b, off)
+		}
+	}
+	return len(b)
 }
 
 func boxSize(b []byte, off int) int { return int(binary.BigEndian.Uint32(b[off:])) }

@@ -60,6 +60,12 @@ func buildSidx(h *Header, segs []SegmentInfo) (*mp4.SidxBox, error) {
 // (reference_ID = track_ID, timescale = mdhd timescale, EPT = segs[0].EPT,
 // one type-0 reference per segment). The bytes are a function of h.Raw and
 // segs only, so redundant archivers write identical heads.
+//
+// Clause 9.2 storage track file (design section 4): "the CMAF header as
+// received, then one sidx v1 […], then the segments in order". ISO/IEC
+// 14496-12 8.16.3.3: first_offset is the distance from the anchor point
+// (the first byte after the sidx) to the first indexed byte, so 0 puts the
+// first segment right after the sidx.
 func WriteHead(w io.Writer, h *Header, segs []SegmentInfo) (HeadLayout, error) {
 	sidx, err := buildSidx(h, segs)
 	if err != nil {
@@ -82,7 +88,9 @@ func WriteHead(w io.Writer, h *Header, segs []SegmentInfo) (HeadLayout, error) {
 
 // ReadHead reads the header and sidx at the start of a storage track file.
 // It reads no further than the end of the sidx, so r may be a range read
-// of the first bytes of the file.
+// of the first bytes of the file. Segment offsets are absolute (anchor
+// point = end of the sidx, ISO/IEC 14496-12 8.16.3.3, plus first_offset);
+// times start at the sidx earliest_presentation_time.
 func ReadHead(r io.Reader) (fh *FileHead, err error) {
 	br := NewBoxReader(r, MaxHeadBox)
 	var head bytes.Buffer

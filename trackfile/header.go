@@ -22,7 +22,8 @@ func HashHeader(raw []byte) string {
 // followed by a MovieBox that describes exactly one track and contains a
 // MovieExtendsBox (the track is fragmented). ISO/IEC 14496-12 8.8.3
 // (TrackExtendsBox) "sets up default values used by the movie fragments".
-// free/skip boxes are tolerated around them; anything else is malformed.
+// Other file-level boxes (free, skip, uuid, meta, pdin, bloc, wide) are
+// tolerated around them; media-level boxes (moof, mdat, styp …) are not.
 func ParseHeader(raw []byte) (h *Header, err error) {
 	defer recoverMalformed(&err, "CMAF header")
 	if len(raw) >= 8 && !isTopLevelType(string(raw[4:8])) {
@@ -46,7 +47,7 @@ func ParseHeader(raw []byte) (h *Header, err error) {
 				return nil, fmt.Errorf("%w: CMAF header: second moov at offset %d", ErrMalformed, s.Off)
 			}
 			moov = s
-		case "free", "skip":
+		case "free", "skip", "uuid", "meta", "pdin", "bloc", "wide":
 		default:
 			return nil, fmt.Errorf("%w: CMAF header: unexpected box %q at offset %d", ErrMalformed, s.Type, s.Off)
 		}

@@ -107,6 +107,9 @@ func (p *segParser) moof(s span) (*fragment, error) {
 		return nil, err
 	}
 	moof := b.(*mp4.MoofBox)
+	if err := sameLayout(p.raw, s, moof.Children); err != nil {
+		return nil, err
+	}
 	if moof.Mfhd == nil {
 		return nil, fmt.Errorf("%w: moof at offset %d has no mfhd", ErrMalformed, s.Off)
 	}
@@ -168,6 +171,33 @@ func (p *segParser) moof(s span) (*fragment, error) {
 		f.ranges = nil
 	}
 	return f, nil
+}
+
+// sameLayout checks that the children mp4ff decoded in container s (and,
+// for a moof, in its trafs) are exactly the boxes the raw bytes declare:
+// mp4ff sizes some boxes by their content rather than their header, so a
+// box with trailing bytes would hide boxes from one view and not the other
+// (Normalize patches the raw layout that ParseSegment must agree with).
+func sameLayout(raw []byte, s span, kids []mp4.Box) error {
+	spans, err := children(raw, s, 0)
+	if err != nil {
+		return err
+	}
+	if len(spans) != len(kids) {
+		return fmt.Errorf("%w: %s at offset %d: %d child boxes declared, %d decoded", ErrMalformed, s.Type, s.Off, len(spans), len(kids))
+	}
+	for i, k := range kids {
+		if k.Type() != spans[i].Type || k.Size() != uint64(spans[i].Size) {
+			return fmt.Errorf("%w: %s at offset %d: box %q of %d bytes decodes as %q of %d bytes",
+				ErrMalformed, s.Type, s.Off, spans[i].Type, spans[i].Size, k.Type(), k.Size())
+		}
+		if traf, ok := k.(*mp4.TrafBox); ok {
+			if err := sameLayout(raw, spans[i], traf.Children); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // checkData verifies that every trun's sample data lies inside mdat m.

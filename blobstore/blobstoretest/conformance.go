@@ -12,6 +12,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/reapd/reapd/blobstore"
@@ -73,9 +74,20 @@ func namespace(t *testing.T, s *blobstore.Store) string {
 		if err != nil {
 			return // e.g. the subtest closed the store
 		}
-		for _, o := range objs {
-			_ = s.Delete(ctx, o.Key)
+		work := make(chan string)
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				for k := range work {
+					_ = s.Delete(ctx, k)
+				}
+			})
 		}
+		for _, o := range objs {
+			work <- o.Key
+		}
+		close(work)
+		wg.Wait()
 	})
 	return ns
 }

@@ -142,6 +142,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	// The finalizer resumes from the store, then finalizes periods as
+	// they complete or time out.
+	finCtx, stopFinalizer := context.WithCancel(context.WithoutCancel(ctx))
+	finDone := make(chan struct{})
+	go func() { defer close(finDone); _ = arch.Run(finCtx) }()
+	defer func() { stopFinalizer(); <-finDone }()
 	select {
 	case err := <-errc:
 		return err
@@ -151,6 +157,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	sctx, cancel := context.WithTimeout(context.Background(), f.shutdownTimeout)
 	defer cancel()
 	err = errors.Join(srv.Shutdown(sctx), arch.Shutdown(sctx))
+	stopFinalizer()
+	<-finDone
+	arch.FinalizeDue(sctx) // what is due now is flushed; the rest waits in the store
 	if e := <-errc; e != nil && !errors.Is(e, http.ErrServerClosed) {
 		err = errors.Join(err, e)
 	}
