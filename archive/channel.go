@@ -32,6 +32,7 @@ type channel struct {
 	grid     trackfile.Grid
 	sts      trackfile.Rational // seconds; valid when stsKnown
 	stsKnown bool
+	timing0  trackfile.ChannelTiming // last timing written to the store
 	tracks   map[string]*track
 
 	headers   map[string]*trackfile.Header        // parsed CMAF headers by key
@@ -149,6 +150,9 @@ func (c *channel) timing(ctx context.Context, track string, h *trackfile.Header,
 			return 0, 0, err
 		}
 	}
+	if err := c.publishTimingLocked(ctx); err != nil {
+		return 0, 0, err
+	}
 	offset = c.sts.TicksSigned(ts)
 	t0 := int64(seg.BaseDecodeTime) + offset
 	if offset < 0 && t0 < 0 {
@@ -191,6 +195,22 @@ func (c *channel) ensureGridLocked() error {
 		}
 		c.grid.N = n
 	}
+	return nil
+}
+
+// publishTimingLocked writes the channel's timing for readers of the store
+// once per process and whenever it changes.
+func (c *channel) publishTimingLocked(ctx context.Context) error {
+	ct := trackfile.ChannelTiming{SegmentDuration: c.grid.D, PeriodSegments: c.grid.N, STS: c.sts}
+	if c.timing0 == ct {
+		return nil
+	}
+	raw, _ := trackfile.MarshalTiming(ct)
+	if err := c.a.store.Put(ctx, trackfile.TimingKey(c.name), raw); err != nil {
+		c.a.metrics.StoreErrors.WithLabelValues("put").Inc()
+		return fmt.Errorf("channel %s timing: %w", c.name, err)
+	}
+	c.timing0 = ct
 	return nil
 }
 

@@ -43,7 +43,7 @@ func (c *channel) normalized(ctx context.Context, key string, h *trackfile.Heade
 	if err != nil {
 		return nil, nil, fmt.Errorf("staged %s: %w", key, err)
 	}
-	out, err := trackfile.Normalize(raw, offset)
+	out, err := trackfile.NormalizeWith(raw, offset, &trackfile.NormalizeOptions{Timescale: h.Info.Timescale})
 	if err != nil {
 		return nil, nil, fmt.Errorf("staged %s: %w", key, err)
 	}

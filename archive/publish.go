@@ -2,6 +2,7 @@ package archive
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path"
 	"strings"
@@ -34,6 +35,9 @@ func (c *channel) publish(ctx context.Context) error {
 		return nil
 	}
 	raw, err := smpd.ArchiveMPD(smpd.ArchiveInput{Channel: c.name, Ingest: c.currentMPD(), Runs: runs})
+	if errors.Is(err, smpd.ErrNoRuns) {
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("publish %s: %w", c.name, err)
 	}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"syscall"
 
 	"gocloud.dev/gcerrors"
+	"google.golang.org/api/googleapi"
 )
 
 // Error categories, matched with errors.Is. Every error returned by a
@@ -110,14 +112,18 @@ func classify(ctx context.Context, op Op, key string, err error) *Error {
 }
 
 // kindOfCode maps a gocloud error code (and a few file-system errors that
-// fileblob leaves as Unknown) to a category, and says whether a retry may
-// help.
+// fileblob leaves as Unknown, and HTTP answers the drivers leave as
+// Unknown) to a category, and says whether a retry may help.
 func kindOfCode(err error) (kind error, retry bool) {
 	switch {
 	case errors.Is(err, syscall.ENOTDIR):
 		// file://: a read through a key whose parent "directory" is an object.
 		return ErrNotFound, false
 	case errors.Is(err, syscall.ENAMETOOLONG):
+		return ErrInvalidKey, false
+	}
+	var coded interface{ ErrorCode() string } // S3 API errors
+	if errors.As(err, &coded) && coded.ErrorCode() == "KeyTooLongError" {
 		return ErrInvalidKey, false
 	}
 	switch gcerrors.Code(err) {
@@ -130,9 +136,29 @@ func kindOfCode(err error) (kind error, retry bool) {
 	case gcerrors.PermissionDenied, gcerrors.Unimplemented:
 		// Configuration problems: unavailable, but retrying will not help.
 		return ErrUnavailable, false
-	default:
-		return ErrUnavailable, true
 	}
+	return ErrUnavailable, !permanentHTTP(err)
+}
+
+// permanentHTTP reports whether err carries an HTTP status that another
+// attempt will not change: a 4xx other than 408 (timeout), 409 (S3's
+// ConditionalRequestConflict, a race the retry resolves into ErrExists) and
+// 429 (slow down).
+func permanentHTTP(err error) bool {
+	status := 0
+	var aws interface{ HTTPStatusCode() int }
+	var gapi *googleapi.Error
+	switch {
+	case errors.As(err, &aws):
+		status = aws.HTTPStatusCode()
+	case errors.As(err, &gapi):
+		status = gapi.Code
+	}
+	switch status {
+	case http.StatusRequestTimeout, http.StatusConflict, http.StatusTooManyRequests:
+		return false
+	}
+	return status >= 400 && status < 500
 }
 
 // kinded attaches a category to an error without repeating the category in

@@ -55,7 +55,7 @@ func Open(ctx context.Context, url string, opts *Options) (*Store, error) {
 		}
 		q.Del("prefix")
 	}
-	s := &Store{conn: &conn{url: redact(u)}}
+	s := &Store{conn: &conn{url: redact(u), prefix: prefix}}
 	s.setOptions(opts)
 	fault := s.fault
 	s.fault = nil // not applied to the probe

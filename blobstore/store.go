@@ -3,6 +3,7 @@ package blobstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"sync"
 	"sync/atomic"
@@ -23,6 +24,7 @@ type Store struct {
 // conn is what the views of one store ([Store.WithOptions]) share.
 type conn struct {
 	url     string
+	prefix  string // the root prefix (prefix= of the URL), ending in "/"; or ""
 	b       *blob.Bucket
 	fs      *fsRoot        // file:// only: race-safe writes and ordered listing
 	closers []func() error // extra resources, closed after b
@@ -65,6 +67,11 @@ func (s *Store) setOptions(opts *Options) {
 
 // URL returns the URL the store was opened with, without credentials.
 func (s *Store) URL() string { return s.url }
+
+// Prefix returns the prefix of the bucket the store is rooted at (the
+// prefix= parameter of its URL, ending in "/"), or "". Keys are relative
+// to it; the longest key the store accepts is MaxKeyLen - len(Prefix()).
+func (s *Store) Prefix() string { return s.prefix }
 
 // Create writes a new object; ErrExists if key exists (write once).
 //
@@ -212,6 +219,9 @@ func (s *Store) Close() error {
 // ErrInvalidKey.
 func (s *Store) checkKey(op Op, key string) error {
 	err := checkKey(key)
+	if err == nil && len(s.prefix)+len(key) > MaxKeyLen {
+		err = fmt.Errorf("longer than %d bytes below the store's prefix %q", MaxKeyLen-len(s.prefix), s.prefix)
+	}
 	if err == nil && s.fs != nil {
 		err = checkFileKey(key)
 	}

@@ -8,7 +8,7 @@ grep -rl --include='*_test.go' '^func Fuzz' . | sort | while read -r f; do
   pkg=./$(dirname "${f#./}")
   for name in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$f" | sed 's/^func //'); do
     echo "fuzz $pkg $name ($t)"
-    go test -run '^$' -fuzz "^${name}\$" -fuzztime "$t" "$pkg" >/tmp/reapd-fuzz.log 2>&1 || { cat /tmp/reapd-fuzz.log; exit 1; }
+    go test -run '^$' -fuzz "^${name}\$" -fuzztime "$t" -fuzzminimizetime 2s "$pkg" >/tmp/reapd-fuzz.log 2>&1 || { cat /tmp/reapd-fuzz.log; exit 1; }
   done
 done
 echo "fuzz: all targets passed"

@@ -92,7 +92,7 @@ type ByteRange struct {
 // 6.1 (I-MPD) and 6.2 (segments).
 type Finding struct {
 	Clause  string `json:"clause"`  // e.g. "6.1 b", "6.2 f"
-	Level   string `json:"level"`   // "error" (shall) or "warning" (should)
+	Level   string `json:"level"`   // "error" (shall), "warning" (should) or "info"
 	Subject string `json:"subject"` // what was checked: a file, track or segment
 	Message string `json:"message"`
 }

@@ -31,6 +31,26 @@ import (
 // gets; open should register its own cleanup too.
 func RunConformance(t *testing.T, open func(t *testing.T) *blobstore.Store) {
 	t.Helper()
+	RunConformanceWith(t, open, Config{})
+}
+
+// Config tunes [RunConformanceWith]; the zero value means the defaults of
+// [RunConformance].
+type Config struct {
+	// ListObjects is the number of objects the large-listing test writes
+	// and lists. 0 means 1010: more than one 1000-key page of every
+	// backend. In-process fakes under the race detector take seconds per
+	// thousand objects; their tests may ask for fewer.
+	ListObjects int
+}
+
+// RunConformanceWith runs the conformance suite like [RunConformance],
+// tuned by cfg.
+func RunConformanceWith(t *testing.T, open func(t *testing.T) *blobstore.Store, cfg Config) {
+	t.Helper()
+	if cfg.ListObjects <= 0 {
+		cfg.ListObjects = 1010
+	}
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, s *blobstore.Store, ns string)
@@ -44,7 +64,7 @@ func RunConformance(t *testing.T, open func(t *testing.T) *blobstore.Store) {
 		{"RangeRead", testRangeRead},
 		{"Stat", testStat},
 		{"List", testList},
-		{"ListLarge", testListLarge},
+		{"ListLarge", func(t *testing.T, s *blobstore.Store, ns string) { testListLarge(t, s, ns, cfg.ListObjects) }},
 		{"ListDirs", testListDirs},
 		{"ValidKeys", testValidKeys},
 		{"InvalidKeys", testInvalidKeys},

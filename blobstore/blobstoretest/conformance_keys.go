@@ -12,13 +12,15 @@ import (
 // testValidKeys round-trips keys with characters that backends escape.
 func testValidKeys(t *testing.T, s *blobstore.Store, ns string) {
 	ctx := t.Context()
+	maxLen := blobstore.MaxKeyLen - len(s.Prefix())
 	long := ns
-	for len(long) < blobstore.MaxKeyLen {
-		long += strings.Repeat("k", min(200, blobstore.MaxKeyLen-len(long)))
-		if len(long) < blobstore.MaxKeyLen-1 {
+	for len(long) < maxLen {
+		long += strings.Repeat("k", min(200, maxLen-len(long)))
+		if len(long) < maxLen-1 {
 			long += "/"
 		}
 	}
+	wantErr(t, s.Create(ctx, long+"k", nil), blobstore.ErrInvalidKey, blobstore.OpCreate, long+"k")
 	ks := []string{long}
 	for _, k := range []string{
 		"sp ace", "ü/ñ", "a+b", "50%", "50%25", "q?x=1&y=2", "h#f", "a..b", ".hidden",
@@ -27,7 +29,7 @@ func testValidKeys(t *testing.T, s *blobstore.Store, ns string) {
 		ks = append(ks, ns+k)
 	}
 	for i, k := range ks {
-		if err := blobstore.CheckKey(k); err != nil {
+		if err := blobstore.CheckKey(s.Prefix() + k); err != nil {
 			t.Errorf("CheckKey(%q): %v", k, err)
 		}
 		mustCreate(t, s, k, pattern(i+1, i))

@@ -119,10 +119,9 @@ func testList(t *testing.T, s *blobstore.Store, ns string) {
 	}
 }
 
-// testListLarge lists more than one page (1000 objects) of keys whose
-// directory-walk order differs from key order.
-func testListLarge(t *testing.T, s *blobstore.Store, ns string) {
-	const n = 1010
+// testListLarge lists n objects (by default more than one 1000-key page)
+// with keys whose directory-walk order differs from key order.
+func testListLarge(t *testing.T, s *blobstore.Store, ns string, n int) {
 	want := []string{ns + "p-1.mpd", ns + "p.mpd"}
 	for i := range n {
 		want = append(want, fmt.Sprintf("%sp/%04d.m4s", ns, i))

@@ -29,8 +29,11 @@ type input struct {
 	n0     int64
 }
 
-func newInput(periods int) *input {
-	in := &input{tracks: map[string]trackfiletest.Track{}, segs: map[string][][]byte{}, n0: testEpoch / 2}
+func newInput(periods int) *input { return newInputAt(periods, testEpoch/2) }
+
+// newInputAt makes input whose first segment has grid index n0.
+func newInputAt(periods int, n0 int64) *input {
+	in := &input{tracks: map[string]trackfiletest.Track{}, segs: map[string][][]byte{}, n0: n0}
 	a := trackfiletest.Default
 	b := trackfiletest.Default
 	b.ID, b.SampleSize = 2, 40
