@@ -39,7 +39,8 @@ type channel struct {
 	indexes   map[string]*trackfile.PeriodIndex   // parsed index objects by key
 	finalized map[int64]map[string]map[int64]bool // period → track → n in track files
 	pending   map[int64]*pendingPeriod            // periods with staged segments
-	ended     map[string]bool                     // tracks that sent 'lmsg'
+	conf      conformance
+	ended     map[string]bool // tracks that sent 'lmsg'
 }
 
 func newChannel(a *Archiver, name string, cfg ChannelConfig) *channel {

@@ -63,6 +63,9 @@ func (c *channel) finalizePeriod(ctx context.Context, k int64) error {
 		}
 	}
 	c.markFinalized(k, runs, gen)
+	if c.a.opts.OnFinalize != nil {
+		c.a.opts.OnFinalize(c.name, k)
+	}
 	c.log.Info("period finalized", "period", k, "runs", len(runs), "staged_deleted", len(toDelete))
 	return nil
 }

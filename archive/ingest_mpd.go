@@ -53,6 +53,7 @@ func (c *channel) ingestMPD(r *http.Request, rel string) error {
 	}
 	for _, f := range findings {
 		c.a.metrics.Findings.WithLabelValues(c.name, f.Clause).Inc()
+		c.conf.add("mpd", f, c.a.opts.Now())
 		c.log.Warn("I-MPD conformance finding", "clause", f.Clause, "level", f.Level, "subject", f.Subject, "msg", f.Message)
 	}
 	c.log.Info("I-MPD version stored", "tracks", len(m.Tracks), "segment_duration", m.SegmentDuration.String(),

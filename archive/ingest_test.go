@@ -2,8 +2,10 @@ package archive
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 
@@ -143,5 +145,38 @@ func TestStreamsPostSplitsFragmentsOnTheGrid(t *testing.T) {
 		if !bytes.Equal(got[k], b) {
 			t.Errorf("%s: staged bytes differ from the two fragments sent", k)
 		}
+	}
+}
+
+func TestConformanceReportAggregatesFindings(t *testing.T) {
+	r := newRig(t, nil, nil)
+	sendHeader(r)
+	for i := int64(0); i < 3; i++ {
+		r.mustSend("POST", "/ingest/ch1/a/1.cmfa", segAt(n0+i)) // synthetic segments carry no prft
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /api/channels/{channel}/conformance", r.a.ConformanceHandler())
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/api/channels/ch1/conformance", nil))
+	var rep ConformanceReport
+	if err := json.Unmarshal(rec.Body.Bytes(), &rep); err != nil {
+		t.Fatalf("%d %s: %v", rec.Code, rec.Body, err)
+	}
+	found := false
+	for _, f := range rep.Findings {
+		if f.Clause == "6.2 k" && f.Scope == "a" {
+			found = true
+			if f.Count != 3 {
+				t.Errorf("6.2 k counted %d times, want 3 (one per segment)", f.Count)
+			}
+		}
+	}
+	if !found || rep.Errors == 0 {
+		t.Errorf("no 6.2 k (prft) error in the report: %+v", rep)
+	}
+	rec = httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/api/channels/nope/conformance", nil))
+	if rec.Code != http.StatusNotFound {
+		t.Errorf("unknown channel: %d", rec.Code)
 	}
 }

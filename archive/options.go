@@ -26,6 +26,9 @@ type Options struct {
 	RetryAfter time.Duration
 	// Now is the wall clock (tests); default time.Now.
 	Now func() time.Time
+	// OnFinalize, when set, is called after a storage period of a channel
+	// was finalized (the read side drops its cached time index).
+	OnFinalize func(channel string, k int64)
 	// StoreTimeout bounds the store writes of one ingest request; default
 	// 60 s.
 	StoreTimeout time.Duration

@@ -142,6 +142,7 @@ func (t *track) markHeader(ctx context.Context, h *trackfile.Header, n int64, pe
 // seen on this track.
 func (t *track) finding(f trackfile.Finding) {
 	t.c.a.metrics.Findings.WithLabelValues(t.c.name, f.Clause).Inc()
+	t.c.conf.add(t.name, f, t.c.a.opts.Now())
 	key := f.Clause + "|" + f.Level
 	t.mu.Lock()
 	seen := t.findings[key]

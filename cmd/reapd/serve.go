@@ -119,6 +119,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	ingest := arch.Handler()
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.Handle("GET /api/channels/{channel}/conformance", arch.ConformanceHandler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := store.List(r.Context(), "readyz/"); err != nil {
