@@ -25,9 +25,10 @@ unit:
 fuzz:
 	bash scripts/fuzz.sh $(FUZZTIME)
 
-## check: vet, formatting and a tidy go.mod
+## check: vet, staticcheck, formatting and a tidy go.mod
 check:
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 	@test -z "$$(gofmt -l . | tee /dev/stderr)" || (echo "gofmt needed" && exit 1)
 	$(GO) mod tidy -diff
 
