@@ -27,6 +27,19 @@ func (c *channel) finalizePeriod(ctx context.Context, k int64) error {
 	if err != nil {
 		return err
 	}
+	// List what is staged first, the period's indexes second: an archiver
+	// deletes staged segments only after writing their index, so whatever
+	// another archiver already finalized and deleted is seen as covered.
+	staged := map[string]*stagedPeriod{}
+	for _, track := range tracks {
+		objs, err := c.a.store.List(ctx, trackfile.StagedPrefix(c.name, track))
+		if err != nil {
+			return fmt.Errorf("finalize %s/%s period %d: %w", c.name, track, k, err)
+		}
+		if sp := parseStaged(track, objs, g)[k]; sp != nil {
+			staged[track] = sp
+		}
+	}
 	existing, err := c.periodIndexes(ctx, k)
 	if err != nil {
 		return err
@@ -34,11 +47,7 @@ func (c *channel) finalizePeriod(ctx context.Context, k int64) error {
 	var runs []trackfile.Run
 	var toDelete []string
 	for _, track := range tracks {
-		objs, err := c.a.store.List(ctx, trackfile.StagedPrefix(c.name, track))
-		if err != nil {
-			return fmt.Errorf("finalize %s/%s period %d: %w", c.name, track, k, err)
-		}
-		sp := parseStaged(track, objs, g)[k]
+		sp := staged[track]
 		if sp == nil {
 			continue
 		}
