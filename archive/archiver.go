@@ -19,6 +19,7 @@ type Archiver struct {
 	opts    Options
 	log     *slog.Logger
 	metrics *Metrics
+	id      string // this archiver's name in finalize claims
 
 	mu       sync.Mutex
 	channels map[string]*channel
@@ -29,7 +30,7 @@ type Archiver struct {
 // New returns an Archiver writing to store.
 func New(store *blobstore.Store, opts *Options) *Archiver {
 	o := opts.withDefaults()
-	return &Archiver{store: store, opts: o, log: o.Logger, metrics: o.Metrics,
+	return &Archiver{store: store, opts: o, log: o.Logger, metrics: o.Metrics, id: instanceID(),
 		channels: make(map[string]*channel)}
 }
 

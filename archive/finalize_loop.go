@@ -2,6 +2,7 @@ package archive
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -150,7 +151,12 @@ func (a *Archiver) Run(ctx context.Context) error {
 func (a *Archiver) FinalizeDue(ctx context.Context) {
 	for _, c := range a.channelList() {
 		for _, k := range c.duePeriods(a.opts.Now()) {
-			if err := c.finalizePeriod(ctx, k); err != nil {
+			err := c.finalizePeriod(ctx, k)
+			if errors.Is(err, errClaimed) {
+				c.finalizeFailed(k) // look again shortly: the holder finishes or its claim goes stale
+				continue
+			}
+			if err != nil {
 				wait := c.finalizeFailed(k)
 				c.log.Error("finalize failed; will retry", "period", k, "retry_in", wait, "err", err)
 				a.metrics.StoreErrors.WithLabelValues("finalize").Inc()

@@ -23,6 +23,10 @@ func (c *channel) finalizePeriod(ctx context.Context, k int64) error {
 		return fmt.Errorf("finalize %s period %d: segment duration unknown", c.name, k)
 	}
 	gen := c.pendingGen(k)
+	if err := c.claimPeriod(ctx, k); err != nil {
+		return err
+	}
+	defer c.releasePeriod(ctx, k)
 	tracks, err := c.stagedTracks(ctx)
 	if err != nil {
 		return err

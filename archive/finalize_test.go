@@ -199,3 +199,29 @@ func TestFinalizerResumesFromTheStoreAlone(t *testing.T) {
 		t.Errorf("ingest after resume: %d", code)
 	}
 }
+
+func TestFinalizeClaimKeepsASecondArchiverOffUntilStale(t *testing.T) {
+	clk := newClock(testEpoch + 60)
+	r := finalizeRig(t, clk)
+	sendHeader(r)
+	for i := int64(0); i < 3; i++ {
+		r.mustSend("POST", "/ingest/ch1/a/1.cmfa", segAt(n0+i))
+	}
+	// Another archiver holds a fresh claim on the period.
+	other := fmt.Sprintf(`{"by":"other","at":%q}`, clk.now().UTC().Format(time.RFC3339Nano))
+	if err := r.store.Create(context.Background(), claimKey("ch1", k0), []byte(other)); err != nil {
+		t.Fatal(err)
+	}
+	r.a.FinalizeDue(context.Background())
+	if len(r.staged("ch1", "a")) != 3 {
+		t.Fatalf("finalized despite a fresh claim of another archiver")
+	}
+	clk.set(testEpoch + 60 + 600) // the claim is stale: its holder died
+	r.a.FinalizeDue(context.Background())
+	if n := len(r.staged("ch1", "a")); n != 0 {
+		t.Fatalf("stale claim not taken over: %d staged left", n)
+	}
+	if _, err := r.store.Get(context.Background(), claimKey("ch1", k0)); err == nil {
+		t.Errorf("claim not released after finalizing")
+	}
+}

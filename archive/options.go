@@ -29,6 +29,9 @@ type Options struct {
 	// OnFinalize, when set, is called after a storage period of a channel
 	// was finalized (the read side drops its cached time index).
 	OnFinalize func(channel string, k int64)
+	// ClaimLease is how long another archiver's claim on a period it is
+	// finalizing is respected before this one takes over; default 2 min.
+	ClaimLease time.Duration
 	// StoreTimeout bounds the store writes of one ingest request; default
 	// 60 s.
 	StoreTimeout time.Duration
@@ -109,6 +112,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if x.RetryAfter <= 0 {
 		x.RetryAfter = 2 * time.Second
+	}
+	if x.ClaimLease <= 0 {
+		x.ClaimLease = 2 * time.Minute
 	}
 	if x.StoreTimeout <= 0 {
 		x.StoreTimeout = 60 * time.Second

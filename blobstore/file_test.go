@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/reapd/reapd/blobstore"
 	"github.com/reapd/reapd/blobstore/blobstoretest"
@@ -20,13 +21,18 @@ import (
 const (
 	helperDirEnv = "REAPD_BLOBSTORE_HELPER_DIR"
 	helperIDEnv  = "REAPD_BLOBSTORE_HELPER_ID"
-	raceKeys     = 20
+	raceKeys     = 200
 )
 
-// processContent is what process id writes under key i: big enough that a
-// write takes a while, distinct per process.
+// processContent is what process id writes under key i: distinct per
+// process and key; every tenth is big, the others small, so that the
+// processes' commits coincide.
 func processContent(id string, i int) []byte {
-	return bytes.Repeat([]byte(fmt.Sprintf("%s:%d;", id, i)), 20000)
+	n := 2
+	if i%10 == 9 {
+		n = 20000
+	}
+	return bytes.Repeat([]byte(fmt.Sprintf("%s:%d;", id, i)), n)
 }
 
 // TestFileCreateAcrossProcesses races several processes creating the same
@@ -46,6 +52,10 @@ func TestFileCreateAcrossProcesses(t *testing.T) {
 			t.Fatal(err)
 		}
 		cmds[p] = cmd
+	}
+	// Start them together: each waits for this file.
+	if err := os.WriteFile(filepath.Join(dir, "go"), nil, 0o666); err != nil {
+		t.Fatal(err)
 	}
 	wins := make(map[int][]string)
 	for p, cmd := range cmds {
@@ -69,6 +79,9 @@ func TestFileCreateAcrossProcesses(t *testing.T) {
 			t.Fatalf("key %d: content is not the winner's (%v)", i, err)
 		}
 	}
+	if err := os.Remove(filepath.Join(dir, "go")); err != nil {
+		t.Fatal(err)
+	}
 	wantOnlyObjects(t, dir)
 }
 
@@ -81,6 +94,14 @@ func TestFileHelperProcess(t *testing.T) {
 	id := os.Getenv(helperIDEnv)
 	s := blobstoretest.Open(t, "file://"+dir, nil)
 	ctx := context.Background()
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Microsecond) {
+		if _, err := os.Stat(filepath.Join(dir, "go")); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no start signal")
+		}
+	}
 	for i := range raceKeys {
 		key := fmt.Sprintf("race/%d.m4s", i)
 		err := s.Create(ctx, key, processContent(id, i))

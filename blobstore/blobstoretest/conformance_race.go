@@ -14,77 +14,17 @@ import (
 
 // testConcurrentCreate races writers on one key: exactly one wins, the
 // others get ErrExists, and a reader polling meanwhile sees nothing or the
-// winner's complete object, never a part or a mix.
+// winner's complete object, never a part or a mix. Most rounds use tiny
+// objects, so that the writers' commits coincide (a check-then-rename
+// create loses such races most of the time); a few use bigger ones.
 func testConcurrentCreate(t *testing.T, s *blobstore.Store, ns string) {
-	const writers, size = 8, 256 << 10
-	for round := range 3 {
-		key := fmt.Sprintf("%srace/%d.m4s", ns, round)
-		datas := make([][]byte, writers)
-		for i := range datas {
-			datas[i] = pattern(size, round*writers+i)
+	const writers, rounds = 8, 24
+	for round := range rounds {
+		size := 16
+		if round%8 == 7 {
+			size = 256 << 10
 		}
-		errs := make([]error, writers)
-		start := make(chan struct{})
-		done := make(chan struct{})
-		var readerWG, wg sync.WaitGroup
-		readerWG.Go(func() {
-			for {
-				select {
-				case <-done:
-					return
-				default:
-				}
-				got, err := s.Get(t.Context(), key)
-				if errors.Is(err, blobstore.ErrNotFound) {
-					runtime.Gosched()
-					continue
-				}
-				if err != nil {
-					t.Errorf("Get during race: %v", err)
-					return
-				}
-				if indexOf(datas, got) < 0 {
-					t.Errorf("Get during race: %d bytes that no writer wrote in full", len(got))
-					return
-				}
-			}
-		})
-		for i := range writers {
-			wg.Go(func() {
-				<-start
-				if i%2 == 0 {
-					errs[i] = s.Create(t.Context(), key, datas[i])
-					return
-				}
-				errs[i] = s.CreateFrom(t.Context(), key, func(w io.Writer) error {
-					if _, err := w.Write(datas[i][:size/2]); err != nil {
-						return err
-					}
-					runtime.Gosched()
-					_, err := w.Write(datas[i][size/2:])
-					return err
-				})
-			})
-		}
-		close(start)
-		wg.Wait()
-		close(done)
-		readerWG.Wait()
-		winner := -1
-		for i, err := range errs {
-			switch {
-			case err == nil && winner >= 0:
-				t.Fatalf("round %d: writers %d and %d both won", round, winner, i)
-			case err == nil:
-				winner = i
-			case !errors.Is(err, blobstore.ErrExists):
-				t.Fatalf("round %d: writer %d: got %v, want nil or ErrExists", round, i, err)
-			}
-		}
-		if winner < 0 {
-			t.Fatalf("round %d: no writer won", round)
-		}
-		wantContent(t, s, key, datas[winner])
+		raceOnce(t, s, fmt.Sprintf("%srace/%d.m4s", ns, round), writers, size, round)
 	}
 
 	// Identical bytes: every CreateOrMatch succeeds.
@@ -100,6 +40,77 @@ func testConcurrentCreate(t *testing.T, s *blobstore.Store, ns string) {
 	}
 	wg.Wait()
 	wantContent(t, s, key, data)
+}
+
+// raceOnce races writers (half Create, half streaming CreateFrom) on key.
+func raceOnce(t *testing.T, s *blobstore.Store, key string, writers, size, seed int) {
+	t.Helper()
+	datas := make([][]byte, writers)
+	for i := range datas {
+		datas[i] = pattern(size, seed*writers+i)
+	}
+	errs := make([]error, writers)
+	start := make(chan struct{})
+	done := make(chan struct{})
+	var readerWG, wg sync.WaitGroup
+	readerWG.Go(func() {
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			got, err := s.Get(t.Context(), key)
+			if errors.Is(err, blobstore.ErrNotFound) {
+				runtime.Gosched()
+				continue
+			}
+			if err != nil {
+				t.Errorf("Get during race: %v", err)
+				return
+			}
+			if indexOf(datas, got) < 0 {
+				t.Errorf("Get during race: %d bytes that no writer wrote in full", len(got))
+				return
+			}
+		}
+	})
+	for i := range writers {
+		wg.Go(func() {
+			<-start
+			if i%2 == 0 {
+				errs[i] = s.Create(t.Context(), key, datas[i])
+				return
+			}
+			errs[i] = s.CreateFrom(t.Context(), key, func(w io.Writer) error {
+				if _, err := w.Write(datas[i][:size/2]); err != nil {
+					return err
+				}
+				runtime.Gosched()
+				_, err := w.Write(datas[i][size/2:])
+				return err
+			})
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(done)
+	readerWG.Wait()
+	winner := -1
+	for i, err := range errs {
+		switch {
+		case err == nil && winner >= 0:
+			t.Fatalf("%s: writers %d and %d both won", key, winner, i)
+		case err == nil:
+			winner = i
+		case !errors.Is(err, blobstore.ErrExists):
+			t.Fatalf("%s: writer %d: got %v, want nil or ErrExists", key, i, err)
+		}
+	}
+	if winner < 0 {
+		t.Fatalf("%s: no writer won", key)
+	}
+	wantContent(t, s, key, datas[winner])
 }
 
 // testConcurrentPut replaces an object while readers read it: they see one

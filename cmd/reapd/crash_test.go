@@ -19,7 +19,7 @@ import (
 // input is due for finalizing as soon as it is complete or late.
 const testEpoch = 1767225600
 
-var crashFlags = []string{"--segment-duration", "2s", "--storage-period", "10s", "--finalize-delay", "1s"}
+var crashFlags = []string{"--segment-duration", "2s", "--storage-period", "10s", "--finalize-delay", "1s", "--claim-lease", "1s"}
 
 // input is the synthetic ingest of the process tests: two tracks, periods
 // of 5 segments.

@@ -22,13 +22,13 @@ import (
 
 // serveFlags are the flags of "reapd serve".
 type serveFlags struct {
-	listen, store, config   string
-	sts, segDur             string
-	storagePeriod, finalize time.Duration
-	noAutoCreate            bool
-	maxSegment              int64
-	logLevel, logFormat     string
-	shutdownTimeout         time.Duration
+	listen, store, config       string
+	sts, segDur                 string
+	storagePeriod, finalize     time.Duration
+	noAutoCreate                bool
+	maxSegment                  int64
+	logLevel, logFormat         string
+	shutdownTimeout, claimLease time.Duration
 }
 
 func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, *flag.FlagSet, error) {
@@ -46,6 +46,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, *flag.FlagSe
 	fs.Int64Var(&f.maxSegment, "max-segment-bytes", 64<<20, "largest accepted CMAF header or segment (413 above)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
+	fs.DurationVar(&f.claimLease, "claim-lease", 2*time.Minute, "how long another archiver's claim on a period it finalizes is respected (shared buckets)")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long SIGTERM waits for requests in flight")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: reapd serve [flags]\n\nReceives DASH-IF live ingest under /ingest/{channel}/ and archives it.\n\nFlags:\n")
@@ -185,7 +186,7 @@ func archiveOptions(f *serveFlags, fc *fileConfig) (*archive.Options, error) {
 		return nil, fmt.Errorf("flags: %w", err)
 	}
 	opts := &archive.Options{Defaults: base, Channels: map[string]archive.ChannelConfig{},
-		NoAutoCreate: f.noAutoCreate, MaxSegmentBytes: f.maxSegment}
+		NoAutoCreate: f.noAutoCreate, MaxSegmentBytes: f.maxSegment, ClaimLease: f.claimLease}
 	if fc.AutoCreate != nil && !*fc.AutoCreate {
 		opts.NoAutoCreate = true
 	}
