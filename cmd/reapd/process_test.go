@@ -53,8 +53,15 @@ type proc struct {
 // waits until it listens.
 func startReapd(t *testing.T, store string, flags ...string) *proc {
 	t.Helper()
+	return startReapdEnv(t, store, nil, flags...)
+}
+
+// startReapdEnv is startReapd with extra environment (store credentials).
+func startReapdEnv(t *testing.T, store string, env []string, flags ...string) *proc {
+	t.Helper()
 	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--store", store, "--log-level", "debug"}, flags...)
 	cmd := exec.Command(reapdBin, args...)
+	cmd.Env = append(os.Environ(), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -148,6 +155,16 @@ func poll(d time.Duration, cond func() bool) bool {
 // openStore opens a store URL for inspection.
 func openStore(t *testing.T, url string) *blobstore.Store {
 	t.Helper()
+	return openStoreEnv(t, url, nil)
+}
+
+// openStoreEnv opens a store URL with extra environment (KEY=VALUE).
+func openStoreEnv(t *testing.T, url string, env []string) *blobstore.Store {
+	t.Helper()
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
 	st, err := blobstore.Open(context.Background(), url, nil)
 	if err != nil {
 		t.Fatal(err)
