@@ -4,22 +4,27 @@
 // It plays cfg.url muted in a <video>, raises video.playbackRate once the
 // first frame is on screen so that a minute of media takes seconds, and
 // resolves with what it saw. Every number comes from the media element or the
-// player, never from the manifest alone, except the DASH PTO (see dashStart).
+// player, except shaka's content start, which its compiled build hides: that
+// one is read from the MPD (see dashStart).
 'use strict';
 
 (function () {
-  // One entry per player: attach(video, url, rec) starts loading and wires the
-  // player's error events into rec.errors; it returns a function that reads
-  // the player's notion of where the content starts (see rec.start).
+  // One entry per player: (video, url, rec, cfg) starts loading, wires the
+  // player's error events into rec.errors and returns a function that reads
+  // the player's notion of where the content starts. cfg.startAt, when set,
+  // is handed to the player's own start-position API (what a web page that
+  // plays "from 10:32:05" would do); by default the manifest alone decides.
   const players = {
-    dashjs(video, url, rec) {
+    dashjs(video, url, rec, cfg) {
       const p = dashjs.MediaPlayer().create();
       p.updateSettings({ debug: { logLevel: dashjs.Debug.LOG_LEVEL_WARNING } });
       const ev = dashjs.MediaPlayer.events;
       for (const name of [ev.ERROR, ev.PLAYBACK_ERROR]) {
         p.on(name, (e) => rec.errors.push(`dashjs ${name}: ${describe(e.error || e)}`));
       }
-      p.initialize(video, url, true);
+      // dash.js takes a VoD start in seconds from the presentation start.
+      if (cfg.startAt !== null) p.initialize(video, url, true, cfg.startAt);
+      else p.initialize(video, url, true);
       window.__player = p;
       return () => {
         // dash.js keeps the PTO in seconds on the Representation it plays.
@@ -30,12 +35,12 @@
       };
     },
 
-    shaka(video, url, rec) {
+    shaka(video, url, rec, cfg) {
       shaka.polyfill.installAll();
       const p = new shaka.Player();
       p.addEventListener('error', (e) => rec.errors.push(`shaka error: ${describe(e.detail)}`));
       p.attach(video)
-        .then(() => p.load(url))
+        .then(() => (cfg.startAt !== null ? p.load(url, cfg.startAt) : p.load(url)))
         .then(() => video.play())
         .catch((e) => rec.errors.push(`shaka load: ${describe(e)}`));
       window.__player = p;
@@ -44,8 +49,8 @@
       return () => rec.manifestStart;
     },
 
-    hlsjs(video, url, rec) {
-      const p = new Hls({ enableWorker: true });
+    hlsjs(video, url, rec, cfg) {
+      const p = new Hls(cfg.startAt !== null ? { startPosition: cfg.startAt } : {});
       p.on(Hls.Events.ERROR, (_, d) => {
         const msg = `hlsjs ${d.type}/${d.details}${d.response ? ` (HTTP ${d.response.code})` : ''}`;
         // Non-fatal errors are retried by hls.js itself: keep them as warnings.
@@ -55,6 +60,10 @@
       p.on(Hls.Events.LEVEL_LOADED, (_, d) => {
         const f = d.details && d.details.fragments && d.details.fragments[0];
         if (f && !first) first = f;
+      });
+      // hls.js does not start playback by itself.
+      p.on(Hls.Events.MANIFEST_PARSED, () => {
+        video.play().catch((e) => rec.errors.push(`hlsjs play(): ${describe(e)}`));
       });
       p.loadSource(url);
       p.attachMedia(video);
@@ -125,29 +134,46 @@
     if (cfg.player === 'shaka' || cfg.player === 'dashjs') {
       dashStart(cfg.url).then((s) => { rec.manifestStart = s; }).catch(() => {});
     }
-    const startOf = players[cfg.player](video, cfg.url, rec);
+    const startOf = players[cfg.player](video, cfg.url, rec, cfg);
 
-    // The first presented frame: requestVideoFrameCallback reports the media
-    // time of the frame the compositor actually showed. Only after it do we
-    // speed up, so that the first frame is the one a viewer would see.
-    let firstFrame = null, firstBufferedStart = null, startTime = null;
-    const onFirst = (mediaTime) => {
-      if (startTime !== null) return;
-      firstFrame = mediaTime;
-      startTime = video.currentTime;
-      if (video.buffered.length) firstBufferedStart = video.buffered.start(0);
-      video.playbackRate = cfg.rate;
+    // The first displayed frame. requestVideoFrameCallback reports the media
+    // time of each frame the compositor actually showed. A player that seeks
+    // to its start position may first show a preroll frame from before the
+    // seek, so the frame on screen when 'playing' fires counts only if it
+    // belongs to the current position; otherwise the next presented one does.
+    // Only then is the rate raised, so the start is seen at normal speed.
+    let lastFrame = null, firstFrame = null, firstBufferedStart = null, startTime = null;
+    // The content start as the player saw it when playback began: later,
+    // in a multi-Period window, the player's current Period is another one.
+    let startInfo = null;
+    const speedUp = () => {
+      if (startTime !== null && (firstFrame !== null || !video.requestVideoFrameCallback)) {
+        video.playbackRate = cfg.rate;
+      }
     };
     if (video.requestVideoFrameCallback) {
-      video.requestVideoFrameCallback((_, meta) => onFirst(meta.mediaTime));
+      const onFrame = (_, meta) => {
+        lastFrame = meta.mediaTime;
+        if (startTime !== null && firstFrame === null) { firstFrame = lastFrame; speedUp(); return; }
+        video.requestVideoFrameCallback(onFrame);
+      };
+      video.requestVideoFrameCallback(onFrame);
     }
-    // Fallback when no frame callback comes (e.g. audio-only): 'playing'.
-    video.addEventListener('playing', () => setTimeout(() => onFirst(null), 500), { once: true });
+    video.addEventListener('playing', () => {
+      startTime = video.currentTime;
+      startInfo = startOf();
+      if (video.buffered.length) firstBufferedStart = video.buffered.start(0);
+      if (lastFrame !== null && lastFrame <= startTime + 0.001 && startTime - lastFrame < 0.1) firstFrame = lastFrame;
+      speedUp();
+    }, { once: true });
 
-    let maxTime = 0;
+    // Progress watch: a player that shows no error but stops moving (a
+    // static MPD with epoch times and no PTO does exactly that) fails after
+    // cfg.stallSeconds instead of at the deadline.
+    let maxTime = 0, lastProgress = 0;
     const done = (ok, why) => {
       const q = video.getVideoPlaybackQuality ? video.getVideoPlaybackQuality() : {};
-      const s = startOf() || rec.manifestStart;
+      const s = startInfo || startOf() || rec.manifestStart;
       const played = startTime === null ? 0 : maxTime - startTime;
       const firstShown = firstFrame !== null ? firstFrame : startTime;
       const res = {
@@ -183,16 +209,19 @@
     // error, on the end of the media, or at the deadline.
     return new Promise((resolve) => {
       const tick = setInterval(() => {
-        maxTime = Math.max(maxTime, video.currentTime);
+        if (video.currentTime > maxTime) { maxTime = video.currentTime; lastProgress = elapsed(); }
         const played = startTime === null ? 0 : maxTime - startTime;
         let result = null;
-        if (rec.errors.length) result = done(false, 'player error');
+        if (rec.errors.length) result = done(false, rec.errors[0]);
         else if (played > cfg.minSeconds && (video.getVideoPlaybackQuality().totalVideoFrames > 0 || video.videoWidth === 0)) {
           // Decoded frames prove the time came from media, not a bare clock
           // (a stream without video has videoWidth 0 and no frames).
           result = done(true, '');
         } else if (video.ended) result = done(false, `media ended after ${played.toFixed(2)} s played`);
-        else if (elapsed() > cfg.deadlineSeconds) {
+        else if (cfg.stallSeconds > 0 && elapsed() - lastProgress > cfg.stallSeconds) {
+          result = done(false, `stalled: no progress for ${cfg.stallSeconds} s at currentTime ${video.currentTime} ` +
+            `(${played.toFixed(2)} s played, readyState ${video.readyState})`);
+        } else if (elapsed() > cfg.deadlineSeconds) {
           result = done(false, `timeout: ${played.toFixed(2)} s played in ${elapsed().toFixed(1)} s`);
         }
         if (result) { clearInterval(tick); video.pause(); resolve(result); }

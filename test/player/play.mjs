@@ -6,7 +6,8 @@
 //
 //   node test/player/play.mjs --player dashjs|shaka|hlsjs --url MANIFEST_URL
 //        [--min-seconds 60] [--timeout-seconds 120] [--expect-start EPOCH_OR_SECONDS]
-//        [--start-tolerance 0.041] [--rate 16] [--chromium /usr/bin/chromium]
+//        [--start-tolerance 0.041] [--start-at SECONDS] [--stall-seconds 10] [--rate 16]
+//        [--chromium /usr/bin/chromium]
 //
 // Speed: once the first frame is on screen the page sets video.playbackRate to
 // --rate (16, Chromium's maximum), so 60 s of media play in about 4 s while
@@ -17,7 +18,7 @@
 //
 // The page is served from 127.0.0.1 on its own port, so every request the
 // player makes to the manifest's server is cross-origin: that server must send
-// CORS headers (see README.md).
+// CORS headers (see playertest/doc.go).
 //
 // The browser is never downloaded: Debian's /usr/bin/chromium, driven by
 // playwright-core (which has no browser of its own).
@@ -54,6 +55,8 @@ function parse() {
       'min-seconds': { type: 'string', default: '60' },
       'timeout-seconds': { type: 'string', default: '120' },
       'expect-start': { type: 'string' },
+      'start-at': { type: 'string' },
+      'stall-seconds': { type: 'string', default: '10' }, // 0: wait for the deadline
       'start-tolerance': { type: 'string', default: '0.041' }, // one frame at 25 fps, plus rounding
       rate: { type: 'string', default: '16' },
       chromium: { type: 'string', default: '/usr/bin/chromium' },
@@ -77,6 +80,8 @@ function parse() {
     player: values.player, url: values.url, minSeconds: num('min-seconds'),
     timeoutSeconds: num('timeout-seconds'), expectStart, startTolerance: num('start-tolerance'),
     rate: num('rate'), chromium: values.chromium,
+    startAt: values['start-at'] === undefined ? null : num('start-at'),
+    stallSeconds: num('stall-seconds'),
   };
 }
 
@@ -95,7 +100,7 @@ function serve(player) {
       res.writeHead(500).end(String(e));
       return;
     }
-    res.writeHead(404).end();
+    res.writeHead(path === '/favicon.ico' ? 204 : 404).end();
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
@@ -145,6 +150,7 @@ async function main() {
     const run = page.evaluate((c) => window.runHarness(c), {
       player: cfg.player, url: cfg.url, minSeconds: cfg.minSeconds, rate: cfg.rate,
       expectStart: cfg.expectStart, startTolerance: cfg.startTolerance, deadlineSeconds,
+      startAt: cfg.startAt, stallSeconds: cfg.stallSeconds,
     });
     return await Promise.race([run, crashed, watchdog]);
   } catch (e) {
