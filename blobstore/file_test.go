@@ -21,7 +21,7 @@ import (
 const (
 	helperDirEnv = "REAPD_BLOBSTORE_HELPER_DIR"
 	helperIDEnv  = "REAPD_BLOBSTORE_HELPER_ID"
-	raceKeys     = 200
+	raceKeys     = 400
 )
 
 // processContent is what process id writes under key i: distinct per

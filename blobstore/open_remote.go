@@ -7,11 +7,13 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"cloud.google.com/go/storage"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	gax "github.com/googleapis/gax-go/v2"
 	gcaws "gocloud.dev/aws"
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/gcsblob"
@@ -92,6 +94,12 @@ func openGCS(ctx context.Context, u *url.URL, q url.Values) (*blob.Bucket, func(
 	if err != nil {
 		return nil, nil, err
 	}
+	// The client retries idempotent calls until the context ends, which
+	// would hang every operation on an unreachable server; bound it (the
+	// Store retries on top).
+	client.SetRetry(storage.WithMaxAttempts(3), storage.WithBackoff(gax.Backoff{
+		Initial: 100 * time.Millisecond, Max: time.Second, Multiplier: 2,
+	}))
 	b, err := gcsblob.OpenBucket(ctx, nil, u.Host, &gcsblob.Options{Client: client})
 	if err != nil {
 		_ = client.Close()

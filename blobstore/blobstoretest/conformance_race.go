@@ -18,7 +18,7 @@ import (
 // objects, so that the writers' commits coincide (a check-then-rename
 // create loses such races most of the time); a few use bigger ones.
 func testConcurrentCreate(t *testing.T, s *blobstore.Store, ns string) {
-	const writers, rounds = 8, 24
+	const writers, rounds = 8, 40
 	for round := range rounds {
 		size := 16
 		if round%8 == 7 {

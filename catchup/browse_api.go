@@ -1,0 +1,126 @@
+package catchup
+
+import (
+	"encoding/json"
+	"net/http"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/reapd/reapd/trackfile"
+)
+
+// channelJSON is a channel in the browse API.
+type channelJSON struct {
+	Name            string      `json:"name"`
+	First           *time.Time  `json:"first,omitempty"` // first instant with media
+	Last            *time.Time  `json:"last,omitempty"`  // end of the newest media (the live edge)
+	SegmentDuration string      `json:"segmentDuration,omitempty"`
+	PeriodSegments  int64       `json:"periodSegments,omitempty"`
+	STS             string      `json:"sts,omitempty"`
+	StorageBytes    int64       `json:"storageBytes,omitempty"`
+	Tracks          []trackJSON `json:"tracks,omitempty"`
+}
+
+// trackJSON is a track in the browse API: its CMAF header's description
+// (codec, size, rate, language) and where its media starts and ends.
+type trackJSON struct {
+	Name string `json:"name"`
+	trackfile.TrackInfo
+	First        time.Time `json:"first"`
+	Last         time.Time `json:"last"`
+	StorageBytes int64     `json:"storageBytes"` // headers, track files and staged segments
+}
+
+// handleChannels serves GET /api/channels: every channel in the store with
+// the wall-clock extent of its archive.
+func (s *Server) handleChannels(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	dirs, err := s.store.ListDirs(ctx, "")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := struct {
+		Channels []channelJSON `json:"channels"`
+	}{Channels: []channelJSON{}}
+	for _, d := range dirs {
+		name := strings.TrimSuffix(d, "/")
+		if trackfile.CheckName(name) != nil {
+			continue
+		}
+		c, err := s.channel(ctx, name)
+		if err != nil {
+			continue // not a channel (or not yet)
+		}
+		cj := channelJSON{Name: name}
+		if first, last, _, ok := s.extent(ctx, c); ok {
+			cj.First, cj.Last = &first, &last
+		}
+		out.Channels = append(out.Channels, cj)
+	}
+	writeJSON(w, r, out, "public, max-age=1")
+}
+
+// handleChannel serves GET /api/channels/{channel}: the channel's timing,
+// its tracks with their codec information, first and last instants and
+// storage use.
+func (s *Server) handleChannel(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	name := r.PathValue("channel")
+	c, err := s.channel(ctx, name)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	g, err := c.grid(ctx)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	cj := channelJSON{Name: name, SegmentDuration: g.D.String(), PeriodSegments: g.N, Tracks: []trackJSON{}}
+	c.mu.Lock()
+	if c.timing != nil {
+		cj.STS = c.timing.STS.String()
+	}
+	c.mu.Unlock()
+	first, last, ends, ok := s.extent(ctx, c)
+	if ok {
+		cj.First, cj.Last = &first, &last
+	}
+	names := make([]string, 0, len(ends))
+	for n := range ends {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		e := ends[n]
+		tj := trackJSON{Name: n, TrackInfo: *e[1].info, First: e[0].startTime(), Last: e[1].stopTime()}
+		objs, err := s.store.List(ctx, name+"/"+n+"/")
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		for _, o := range objs {
+			if !strings.HasSuffix(path.Base(o.Key), ".hdr") {
+				tj.StorageBytes += o.Size
+			}
+		}
+		cj.StorageBytes += tj.StorageBytes
+		cj.Tracks = append(cj.Tracks, tj)
+	}
+	writeJSON(w, r, cj, "public, max-age=1")
+}
+
+// writeJSON writes v as indented JSON.
+func writeJSON(w http.ResponseWriter, r *http.Request, v any, cacheControl string) {
+	body, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", cacheControl)
+	serveBytes(w, r, append(body, '\n'))
+}

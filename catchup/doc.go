@@ -1,0 +1,63 @@
+// Package catchup is the read side of reapd (design section 6): any
+// wall-clock window of a channel's archive as DASH and HLS, the segments
+// and headers those manifests name, and a JSON browse API.
+//
+// A [Server] reads the store the archiver writes — period index objects,
+// storage track files, CMAF headers, staged segments, the channel timing
+// and I-MPDs, all through [blobstore] — and never imports the archive
+// package: the two meet in the formats of [trackfile] and [smpd]. Create
+// one with [New] and serve [Server.Handler]; call [Server.Invalidate]
+// after the archiver finalizes a period so the next request sees it.
+//
+// # Windows
+//
+// A window is start and end (or duration), RFC 3339 or epoch seconds
+// ([ParseWindow]); start alone is a start-over, from start to the live
+// edge. A closed window gives a static MPD and VOD playlists; a start-over
+// a dynamic MPD and EVENT playlists. A window is at most
+// [Options].MaxWindow long. A window that starts or ends inside a segment
+// lists the whole segment and starts playback at the asked instant
+// (presentationTimeOffset, EXT-X-START). A window that reaches outside the
+// archive is clipped, and the Reapd-Window-Clipped header says where it
+// was cut; Reapd-Window always gives the presented window. A window with
+// no media at all is a 404 that says where the archive has media.
+//
+// # Periods and gaps
+//
+// A gap, 'miss' segment or header change in any track starts a new DASH
+// Period (an HLS discontinuity, at the same place in every media
+// playlist); a track without media in a Period is absent from it (HLS:
+// EXT-X-GAP segments). A stretch where no track has media is left out of
+// the presentation, which plays on after it.
+//
+// # Segments
+//
+// Segment URLs name the track, its CMAF header and the segment's start on
+// the epoch timeline ($Time$). They are immutable: a segment of a
+// finalized period is a byte range of its storage track file, read
+// straight from the store; a segment of the open period is its staged copy
+// normalized as the finalizer stores it, so the bytes (and ETag) do not
+// change when the period is finalized. Times in manifests and URLs use the
+// track timescale, or a divisor of it when epoch times in the track
+// timescale would exceed 2^53 (JavaScript players compute in float64).
+//
+// # Time index
+//
+// Per channel the server lists {channel}/index/ at most every
+// [Options].IndexTTL and loads the period index objects a window spans
+// (LRU-cached, they are write-once), so a 24-hour manifest reads a few
+// dozen small objects at most and never a track file head. Staged
+// segments are listed and parsed (once each) only when a window reaches
+// the open period.
+//
+// # Browse API
+//
+// GET /api/channels, /api/channels/{channel} (tracks with codec
+// information, first and last instants, storage use) and
+// /api/channels/{channel}/coverage?from=&to= (per track the ranges of
+// media and the gaps between them with the archive's reason).
+//
+// Errors map to statuses in one place: bad input 400, unknown channel,
+// track or segment and empty windows 404, store outages 503; never a 5xx
+// for a client's mistake.
+package catchup

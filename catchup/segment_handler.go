@@ -1,0 +1,233 @@
+package catchup
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/reapd/reapd/blobstore"
+	"github.com/reapd/reapd/trackfile"
+)
+
+// immutable is the Cache-Control of segments and headers: a URL names the
+// same bytes forever.
+const immutable = "public, max-age=31536000, immutable"
+
+// handleSegment serves GET /catchup/{channel}/seg/{track}/{hash}/{timescale}/{time}.m4s:
+// the media segment of the track that starts at {time} (epoch timeline,
+// in {timescale}, the track's MPD timescale) and uses CMAF header {hash}.
+//
+// A segment of a finalized period is a range of its storage track file,
+// read straight from the store; a segment of the open period is its staged
+// copy, normalized as the finalizer will store it (sidx dropped, STS
+// applied), so that the URL gives the same bytes before and after the
+// period is finalized. Range, HEAD and conditional requests work as with
+// http.ServeContent; the ETag is the same from either source.
+func (s *Server) handleSegment(w http.ResponseWriter, r *http.Request) {
+	channel, track, hash := r.PathValue("channel"), r.PathValue("track"), r.PathValue("hash")
+	for _, name := range []string{channel, track} {
+		if err := trackfile.CheckName(name); err != nil {
+			s.writeError(w, r, badRequest("%v", err))
+			return
+		}
+	}
+	mts, err1 := strconv.ParseUint(r.PathValue("timescale"), 10, 32)
+	num, ok := strings.CutSuffix(r.PathValue("file"), ".m4s")
+	t, err2 := strconv.ParseUint(num, 10, 64)
+	if err1 != nil || err2 != nil || !ok || mts == 0 {
+		s.writeError(w, r, notFound("no segment %q: want {timescale}/{time}.m4s", r.PathValue("timescale")+"/"+r.PathValue("file")))
+		return
+	}
+	src, err := s.findSegment(r.Context(), channel, track, hash, uint32(mts), t)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	defer src.Close()
+	h := w.Header()
+	h.Set("Content-Type", contentType(src.ext))
+	h.Set("ETag", src.etag)
+	h.Set("Cache-Control", src.cacheControl)
+	http.ServeContent(w, r, "", time.Time{}, src)
+}
+
+// segmentSource is a segment to serve: an io.ReadSeeker over a byte range
+// of a storage track file (read lazily, from the position of the first
+// Read) or over normalized staged bytes.
+type segmentSource struct {
+	ext, etag, cacheControl string
+
+	// storage track file range
+	ctx        context.Context
+	store      *blobstore.Store
+	key        string
+	base, size int64
+	pos        int64
+	rc         io.ReadCloser
+	// staged bytes
+	mem *bytes.Reader
+}
+
+func (src *segmentSource) Read(p []byte) (int, error) {
+	if src.mem != nil {
+		return src.mem.Read(p)
+	}
+	if src.pos >= src.size {
+		return 0, io.EOF
+	}
+	if src.rc == nil {
+		rc, err := src.store.NewRangeReader(src.ctx, src.key, src.base+src.pos, src.size-src.pos)
+		if err != nil {
+			return 0, err
+		}
+		src.rc = rc
+	}
+	if int64(len(p)) > src.size-src.pos {
+		p = p[:src.size-src.pos]
+	}
+	n, err := src.rc.Read(p)
+	src.pos += int64(n)
+	if err == io.EOF && src.pos < src.size {
+		err = errors.New("catchup: storage track file " + src.key + " is shorter than its index says")
+	}
+	return n, err
+}
+
+func (src *segmentSource) Seek(offset int64, whence int) (int64, error) {
+	if src.mem != nil {
+		return src.mem.Seek(offset, whence)
+	}
+	var pos int64
+	switch whence {
+	case 0:
+		pos = offset
+	case 1:
+		pos = src.pos + offset
+	case 2:
+		pos = src.size + offset
+	}
+	if pos < 0 {
+		return 0, errors.New("catchup: seek before the start of a segment")
+	}
+	if pos != src.pos && src.rc != nil {
+		_ = src.rc.Close()
+		src.rc = nil
+	}
+	src.pos = pos
+	return pos, nil
+}
+
+// Close releases the store reader.
+func (src *segmentSource) Close() error {
+	if src.rc != nil {
+		return src.rc.Close()
+	}
+	return nil
+}
+
+// findSegment finds the segment a URL names: the one of the track with
+// header hash whose start, converted to timescale mts, is t. It looks
+// in the storage track files first, then among the staged segments; a
+// staged segment that vanished (finalized meanwhile) is looked for in the
+// track files again after listing the store.
+func (s *Server) findSegment(ctx context.Context, channel, track, hash string, mts uint32, t uint64) (*segmentSource, error) {
+	c, err := s.channel(ctx, channel)
+	if err != nil {
+		return nil, err
+	}
+	g, err := c.grid(ctx)
+	if err != nil {
+		return nil, err
+	}
+	h, err := s.headerByHash(ctx, channel, track, hash)
+	if err != nil {
+		return nil, err
+	}
+	ts := h.Info.Timescale
+	n := g.SegmentIndex(scaleTicks(t, mts, ts), ts)
+	cands := []int64{n, n - 1, n + 1}
+	for attempt := 0; attempt < 2; attempt++ {
+		v, err := c.view(ctx, g.Period(n-1), g.Period(n+1), stagedNever)
+		if err != nil {
+			return nil, err
+		}
+		segs := v.gather(n-1, n+1)
+		for _, tl := range segs {
+			if tl.name != track {
+				continue
+			}
+			for i := range tl.segs {
+				sg := &tl.segs[i]
+				if sg.hash() == hash && scaleTicks(sg.t, ts, mts) == t {
+					return &segmentSource{ext: h.Info.Ext, etag: segmentETag(hash, sg.n, sg.size), cacheControl: immutable,
+						ctx: ctx, store: s.store, key: sg.run.Key, base: sg.offset(), size: sg.size}, nil
+				}
+			}
+		}
+		for _, cand := range cands {
+			src, err := s.stagedSegment(ctx, c, v, h, track, hash, cand, mts, t)
+			if err != nil || src != nil {
+				return src, err
+			}
+		}
+		if attempt > 0 || (v.lastK != noPeriod && g.Period(n) < v.lastK) {
+			break // not a segment of the open period: nothing to wait for
+		}
+		c.invalidate() // maybe finalized since the last listing
+	}
+	return nil, notFound("channel %q track %q has no segment at %d/%d with header %s", channel, track, t, mts, hash)
+}
+
+// stagedSegment returns staged segment n when it starts at t (in mts), nil
+// when it is not staged or starts elsewhere.
+func (s *Server) stagedSegment(ctx context.Context, c *channelIndex, v *view, h *trackfile.Header, track, hash string, n int64, mts uint32, t uint64) (*segmentSource, error) {
+	for _, variant := range []string{trackfile.VariantReal, trackfile.VariantSlate} {
+		key := trackfile.StagedKey(c.name, track, n, h.Info.Ext, variant)
+		raw, err := s.store.Get(ctx, key)
+		if errors.Is(err, blobstore.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		norm, seg, err := normalizeStaged(raw, h, v.sts)
+		if err != nil {
+			s.log.Warn("staged segment does not parse against its header", "key", key, "header", hash, "err", err)
+			return nil, nil
+		}
+		if scaleTicks(seg.BaseDecodeTime, h.Info.Timescale, mts) != t {
+			return nil, nil
+		}
+		src := &segmentSource{ext: h.Info.Ext, etag: segmentETag(hash, n, int64(len(norm))), cacheControl: immutable,
+			mem: bytes.NewReader(norm)}
+		if variant == trackfile.VariantSlate {
+			// A real copy may still replace a slate: not immutable.
+			src.etag = `W/"slat-` + strings.Trim(src.etag, `"`) + `"`
+			src.cacheControl = "public, max-age=" + strconv.Itoa(max(1, int(v.grid.D.Duration()/time.Second)))
+		}
+		return src, nil
+	}
+	return nil, nil
+}
+
+// segmentETag is the strong ETag of a segment: its header, index and size
+// identify its bytes, staged or in a track file.
+func segmentETag(hash string, n, size int64) string {
+	return `"` + hash + "-" + strconv.FormatInt(n, 10) + "-" + strconv.FormatInt(size, 10) + `"`
+}
+
+// contentType returns the media type of a track's CMAF files.
+func contentType(ext string) string {
+	switch ext {
+	case "cmfv":
+		return "video/mp4"
+	case "cmfa":
+		return "audio/mp4"
+	}
+	return "application/mp4"
+}

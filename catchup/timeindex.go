@@ -1,0 +1,366 @@
+package catchup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/reapd/reapd/blobstore"
+	"github.com/reapd/reapd/smpd"
+	"github.com/reapd/reapd/trackfile"
+)
+
+// channelIndex is the time index of one channel: which period index
+// objects exist (listed from {channel}/index/ at most every IndexTTL, or
+// at once after Invalidate), the channel timing, the latest I-MPD, and —
+// when a window reaches the open period — the staged segments. Period
+// index objects themselves are loaded on demand through the server's LRU:
+// a 24-hour window reads the 24 or so objects it spans, never a track
+// file head.
+type channelIndex struct {
+	s    *Server
+	name string
+
+	mu        sync.Mutex
+	listedAt  time.Time
+	stale     bool
+	periods   map[int64][]string // k → keys of its index objects, sorted
+	ks        []int64            // periods with index objects, sorted
+	timing    *trackfile.ChannelTiming
+	ingestKey string
+	ingest    *smpd.IngestMPD
+	staged    *stagedView
+	stagedAt  time.Time
+	infos     map[string]*stagedSeg // parsed staged segments by key
+}
+
+// view is what one request sees of a channel: a consistent snapshot.
+type view struct {
+	channel string
+	grid    trackfile.Grid
+	sts     trackfile.Rational
+	ingest  *smpd.IngestMPD
+	indexes []*trackfile.PeriodIndex // the asked periods' index objects, in period order
+	staged  *stagedView              // nil unless asked for or needed
+	firstK  int64                    // first and last period with an index object;
+	lastK   int64                    // math.MinInt64 when there is none
+}
+
+// noPeriod marks the absence of a period.
+const noPeriod = math.MinInt64
+
+// stagedMode says whether a view includes the staged segments.
+type stagedMode int
+
+const (
+	stagedAuto   stagedMode = iota // when the periods reach the last indexed one or lack an index
+	stagedNever                    // finalized data only
+	stagedAlways                   // always (browse API: the live edge)
+)
+
+// channel returns the time index of a channel; ErrNotFound if the store
+// holds nothing of it.
+func (s *Server) channel(ctx context.Context, name string) (*channelIndex, error) {
+	if err := trackfile.CheckName(name); err != nil {
+		return nil, fmt.Errorf("%w: channel: %v", ErrBadRequest, err)
+	}
+	s.mu.Lock()
+	c := s.channels[name]
+	s.mu.Unlock()
+	if c != nil {
+		return c, nil
+	}
+	c = &channelIndex{s: s, name: name, infos: map[string]*stagedSeg{}}
+	c.mu.Lock()
+	err := c.listIndexLocked(ctx)
+	exists := len(c.ks) > 0 || c.timing != nil
+	c.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	if !exists {
+		return nil, notFound("unknown channel %q", name)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if prev := s.channels[name]; prev != nil {
+		return prev, nil
+	}
+	s.channels[name] = c
+	return c, nil
+}
+
+// invalidate makes the next view list the store again.
+func (c *channelIndex) invalidate() {
+	c.mu.Lock()
+	c.stale = true
+	c.mu.Unlock()
+}
+
+// view returns a snapshot for periods [kLo, kHi].
+func (c *channelIndex) view(ctx context.Context, kLo, kHi int64, mode stagedMode) (*view, error) {
+	c.mu.Lock()
+	now := c.s.opts.Now()
+	ttl := c.s.opts.IndexTTL
+	if c.stale || now.Sub(c.listedAt) >= ttl || c.listedAt.After(now) {
+		if err := c.listIndexLocked(ctx); err != nil {
+			c.mu.Unlock()
+			return nil, err
+		}
+	}
+	want := mode == stagedAlways
+	if mode == stagedAuto {
+		want = len(c.ks) == 0 || kHi >= c.ks[len(c.ks)-1]
+		if !want { // a period inside the archive without an index?
+			lo, hi := max(kLo, c.ks[0]), min(kHi, c.ks[len(c.ks)-1])
+			i, _ := slices.BinarySearch(c.ks, lo)
+			j, _ := slices.BinarySearch(c.ks, hi+1)
+			want = hi >= lo && int64(j-i) < hi-lo+1
+		}
+	}
+	if want && (c.staged == nil || now.Sub(c.stagedAt) >= ttl || c.stagedAt.After(now)) {
+		// Staged first, then the index again: a period finalized in
+		// between is then seen in the index (its staged segments may be
+		// gone), never lost between the two listings.
+		sv, err := c.listStagedLocked(ctx)
+		if err == nil {
+			err = c.listIndexLocked(ctx)
+		}
+		if err != nil {
+			c.mu.Unlock()
+			return nil, err
+		}
+		c.staged, c.stagedAt = sv, now
+	}
+	v := &view{channel: c.name, ingest: c.ingest, firstK: noPeriod, lastK: noPeriod}
+	if want {
+		v.staged = c.staged
+	}
+	if len(c.ks) > 0 {
+		v.firstK, v.lastK = c.ks[0], c.ks[len(c.ks)-1]
+	}
+	var keys []string
+	if kHi >= kLo {
+		lo, _ := slices.BinarySearch(c.ks, kLo)
+		for _, k := range c.ks[lo:] {
+			if k > kHi {
+				break
+			}
+			keys = append(keys, c.periods[k]...)
+		}
+	}
+	timing := c.timing
+	if timing == nil && len(c.ks) > 0 {
+		keys = append(keys, c.periods[c.ks[len(c.ks)-1]][0]) // for the grid
+	}
+	c.mu.Unlock()
+
+	idx, err := c.s.loadIndexes(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	if timing == nil && len(idx) > 0 {
+		last := idx[len(idx)-1]
+		idx = idx[:len(idx)-1]
+		timing = &trackfile.ChannelTiming{SegmentDuration: last.SegmentDuration, PeriodSegments: last.PeriodSegments, STS: last.STS}
+	}
+	if timing == nil || timing.SegmentDuration.IsZero() || timing.PeriodSegments <= 0 {
+		return nil, notFound("channel %q has no segment timing yet", c.name)
+	}
+	v.grid = trackfile.Grid{D: timing.SegmentDuration, N: timing.PeriodSegments}
+	v.sts = timing.STS
+	v.indexes = idx
+	return v, nil
+}
+
+// grid returns the channel's segment grid: from its timing object, else
+// from its latest period index.
+func (c *channelIndex) grid(ctx context.Context) (trackfile.Grid, error) {
+	c.mu.Lock()
+	now := c.s.opts.Now()
+	if c.stale || now.Sub(c.listedAt) >= c.s.opts.IndexTTL || c.listedAt.After(now) {
+		if err := c.listIndexLocked(ctx); err != nil {
+			c.mu.Unlock()
+			return trackfile.Grid{}, err
+		}
+	}
+	timing := c.timing
+	var key string
+	if timing == nil && len(c.ks) > 0 {
+		key = c.periods[c.ks[len(c.ks)-1]][0]
+	}
+	c.mu.Unlock()
+	if timing == nil && key != "" {
+		idx, err := c.s.loadIndexes(ctx, []string{key})
+		if err != nil {
+			return trackfile.Grid{}, err
+		}
+		timing = &trackfile.ChannelTiming{SegmentDuration: idx[0].SegmentDuration, PeriodSegments: idx[0].PeriodSegments}
+	}
+	if timing == nil || timing.SegmentDuration.IsZero() || timing.PeriodSegments <= 0 {
+		return trackfile.Grid{}, notFound("channel %q has no segment timing yet", c.name)
+	}
+	return trackfile.Grid{D: timing.SegmentDuration, N: timing.PeriodSegments}, nil
+}
+
+// viewWindow returns a snapshot for the periods that window w touches.
+func (c *channelIndex) viewWindow(ctx context.Context, w Window, mode stagedMode) (*view, error) {
+	g, err := c.grid(ctx)
+	if err != nil {
+		return nil, err
+	}
+	kLo, kHi := g.Period(g.SegmentAt(w.Start)-1), int64(math.MaxInt64)
+	if !w.StartOver() {
+		kHi = g.Period(g.SegmentAt(w.End) + 1)
+	}
+	return c.view(ctx, kLo, kHi, mode)
+}
+
+// listIndexLocked lists the period index objects, reads the channel
+// timing and picks up a new I-MPD.
+func (c *channelIndex) listIndexLocked(ctx context.Context) error {
+	st := c.s.store
+	m := c.s.metrics.StoreReads
+	objs, err := st.List(ctx, trackfile.IndexPrefix(c.name))
+	m.WithLabelValues("list").Inc()
+	if err != nil {
+		return fmt.Errorf("list period indexes of %s: %w", c.name, err)
+	}
+	periods := map[int64][]string{}
+	for _, o := range objs {
+		if k, ok := indexPeriod(path.Base(o.Key)); ok {
+			periods[k] = append(periods[k], o.Key)
+		}
+	}
+	ks := make([]int64, 0, len(periods))
+	for k, keys := range periods {
+		ks = append(ks, k)
+		slices.SortFunc(keys, compareIndexKeys)
+	}
+	slices.Sort(ks)
+
+	raw, err := st.Get(ctx, trackfile.TimingKey(c.name))
+	m.WithLabelValues("timing").Inc()
+	var timing *trackfile.ChannelTiming
+	switch {
+	case errors.Is(err, blobstore.ErrNotFound):
+	case err != nil:
+		return fmt.Errorf("channel timing of %s: %w", c.name, err)
+	default:
+		if t, err := trackfile.UnmarshalTiming(raw); err == nil {
+			timing = &t
+		} else {
+			c.s.log.Warn("ignoring malformed channel timing", "channel", c.name, "err", err)
+		}
+	}
+	if err := c.loadIngestLocked(ctx); err != nil {
+		return err
+	}
+	c.periods, c.ks, c.timing = periods, ks, timing
+	c.listedAt, c.stale = c.s.opts.Now(), false
+	return nil
+}
+
+// loadIngestLocked reads the latest I-MPD when a new version appeared.
+func (c *channelIndex) loadIngestLocked(ctx context.Context) error {
+	objs, err := c.s.store.List(ctx, c.name+"/ingest/")
+	c.s.metrics.StoreReads.WithLabelValues("list").Inc()
+	if err != nil {
+		return fmt.Errorf("list I-MPDs of %s: %w", c.name, err)
+	}
+	if len(objs) == 0 || objs[len(objs)-1].Key == c.ingestKey {
+		return nil
+	}
+	key := objs[len(objs)-1].Key
+	raw, err := c.s.store.Get(ctx, key)
+	c.s.metrics.StoreReads.WithLabelValues("mpd").Inc()
+	if err != nil {
+		return fmt.Errorf("I-MPD of %s: %w", c.name, err)
+	}
+	m, err := smpd.ParseIngestMPD(raw)
+	if err != nil {
+		c.s.log.Warn("ignoring unparseable I-MPD", "key", key, "err", err)
+		m = nil
+	}
+	c.ingestKey, c.ingest = key, m
+	return nil
+}
+
+// indexPeriod parses "{k}.json" or "{k}-{suffix}.json".
+func indexPeriod(base string) (int64, bool) {
+	name, ok := strings.CutSuffix(base, ".json")
+	if !ok {
+		return 0, false
+	}
+	if i := strings.IndexByte(name[min(1, len(name)):], '-'); i >= 0 {
+		name = name[:i+1]
+	}
+	k, err := strconv.ParseInt(name, 10, 64)
+	return k, err == nil
+}
+
+// compareIndexKeys orders a period's index objects: the first finalize
+// ("{k}.json") before its additions.
+func compareIndexKeys(a, b string) int {
+	addition := func(key string) bool {
+		name := strings.TrimSuffix(path.Base(key), ".json")
+		return len(name) > 1 && strings.IndexByte(name[1:], '-') >= 0
+	}
+	if xa, xb := addition(a), addition(b); xa != xb {
+		if xa {
+			return 1
+		}
+		return -1
+	}
+	return strings.Compare(a, b)
+}
+
+// loadIndexes loads index objects (cached, in parallel), in key order.
+func (s *Server) loadIndexes(ctx context.Context, keys []string) ([]*trackfile.PeriodIndex, error) {
+	out := make([]*trackfile.PeriodIndex, len(keys))
+	var missing []int
+	for i, k := range keys {
+		if idx, ok := s.indexes.peek(k); ok {
+			out[i] = idx
+		} else {
+			missing = append(missing, i)
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	errs := make([]error, len(keys))
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	for _, i := range missing {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			out[i], errs[i] = s.indexes.get(ctx, keys[i], func(ctx context.Context) (*trackfile.PeriodIndex, error) {
+				raw, err := s.store.Get(ctx, keys[i])
+				s.metrics.StoreReads.WithLabelValues("index").Inc()
+				if err != nil {
+					return nil, fmt.Errorf("period index %s: %w", keys[i], err)
+				}
+				idx, err := trackfile.UnmarshalIndex(raw)
+				if err != nil {
+					return nil, fmt.Errorf("period index %s: %w", keys[i], err)
+				}
+				return idx, nil
+			})
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
