@@ -2,8 +2,10 @@
 // archive writes and the catch-up side reads goes through a [Store].
 //
 // [Open] takes a URL — mem://, file:///abs/dir, file://./rel/dir,
-// s3://bucket?…, gs://bucket?…, each with an optional prefix= — and returns
-// a Store built on gocloud.dev/blob (memblob, fileblob, s3blob, gcsblob).
+// s3://bucket?…, gs://bucket?…, each with an optional prefix= that roots the
+// store below a prefix of the bucket ([Store.Prefix]) — and returns a Store
+// built on gocloud.dev/blob (memblob, fileblob, s3blob, gcsblob).
+// [Store.URL] gives the URL back without credentials.
 //
 // # Write once
 //
@@ -23,7 +25,11 @@
 //     therefore writes file:// objects itself, in fileblob's layout: a
 //     temporary file in the target's directory, fsynced, then published by
 //     os.Link, which fails atomically if the key exists (rename for Put).
-//     Reads and Stat go through fileblob.
+//     Reads and Stat go through fileblob; listing and Delete are the
+//     Store's own too: fileblob pages its listing in directory-walk order
+//     and loses keys such as "p.mpd" next to a directory "p" once a listing
+//     passes 1000 entries, and its Delete of a "directory" key fails (or
+//     removes the directory, if empty).
 //   - s3://: If-None-Match: * on PutObject and CompleteMultipartUpload, as
 //     the server enforces it (AWS and versitygw do; gofakes3 only on single
 //     PUTs, which is all objects under 16 MiB).
@@ -43,7 +49,8 @@
 // context. CreateFrom is never retried (its writer cannot be replayed). A
 // retried Create whose lost first attempt had succeeded answers ErrExists;
 // that is what CreateOrMatch is for. [Options].Fault injects failures for
-// tests; it is consulted before every attempt.
+// tests; it is consulted before every attempt. [Store.WithOptions] gives a
+// view of an open store with other options, e.g. a fault.
 //
 // # Listing
 //
@@ -53,5 +60,7 @@
 // # Testing
 //
 // Package blobstore/blobstoretest holds the conformance suite every backend
-// passes and in-process S3 and GCS servers for other packages' tests.
+// passes (RunConformance) and in-process S3 and GCS servers for other
+// packages' tests (NewS3, NewGCS: URLs that need no environment, so tests
+// may run in parallel).
 package blobstore

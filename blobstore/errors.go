@@ -98,7 +98,10 @@ func classify(ctx context.Context, op Op, key string, err error) *Error {
 		}
 		return &Error{Op: op, Key: key, Kind: e.Kind, Err: err, retry: e.retry}
 	}
-	kind, retry := categoryOf(err), false
+	// A category from a Fault (or a writer) stands; ErrUnavailable there is
+	// as transient as anywhere.
+	kind := categoryOf(err)
+	retry := kind == ErrUnavailable
 	if kind == nil {
 		kind, retry = kindOfCode(err)
 	}

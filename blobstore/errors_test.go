@@ -38,7 +38,7 @@ func TestClassify(t *testing.T) {
 	}{
 		{"plain", live, errors.New("boom"), ErrUnavailable, true},
 		{"category kept", live, fmt.Errorf("x: %w", ErrExists), ErrExists, false},
-		{"unavailable kept, no retry", live, fmt.Errorf("x: %w", ErrUnavailable), ErrUnavailable, false},
+		{"unavailable kept", live, fmt.Errorf("x: %w", ErrUnavailable), ErrUnavailable, true},
 		{"ENOTDIR", live, &fs.PathError{Op: "stat", Path: "/a/b", Err: syscall.ENOTDIR}, ErrNotFound, false},
 		{"ENAMETOOLONG", live, &fs.PathError{Op: "open", Path: "/x", Err: syscall.ENAMETOOLONG}, ErrInvalidKey, false},
 		{"not exist (unwrapped by gocloud)", live, os.ErrNotExist, ErrUnavailable, true},

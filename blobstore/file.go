@@ -27,9 +27,10 @@ import (
 //     the key exists, atomically, across processes; then it removes the
 //     temporary name. Readers see no file or the whole file.
 //   - Listing. fileblob lists in directory-walk order and pages by "last
-//     key", so a key like "a-b" (which sorts before "a/…") that is visited
-//     after a directory "a" is skipped on the next page once a listing has
-//     more than 1000 entries. fsRoot walks each directory in key order.
+//     key", so a key like "p.mpd" (which sorts before "p/…") that is visited
+//     after a directory "p" is skipped on the next page once a listing has
+//     more than 1000 entries (seen: 2 of 1013 keys lost). fsRoot walks each
+//     directory in key order and does not page.
 //
 // Temporary files are named ".tmp\<random>" (a backslash cannot occur in a
 // key, so they never collide with or show up as objects); a crash can leave

@@ -106,17 +106,15 @@ func Open(ctx context.Context, url string, opts *Options) (*Store, error) {
 }
 
 // probe lists one object, so that a missing bucket or an unreachable
-// server fails Open.
+// server fails Open. Its errors name OpOpen and the URL (as the key).
 func (s *Store) probe(ctx context.Context) error {
-	err := s.do(ctx, "open", "", true, func(ctx context.Context) error {
+	err := s.do(ctx, OpOpen, s.url, true, func(ctx context.Context) error {
 		_, _, err := s.b.ListPage(ctx, blob.FirstPageToken, 1, nil)
 		return err
 	})
 	var e *Error
 	if errors.As(err, &e) && e.Kind == ErrNotFound {
-		e.Err = fmt.Errorf("bucket of %s does not exist: %w", s.url, e.Err)
-	} else if e != nil && e.Kind != nil {
-		e.Err = fmt.Errorf("%s: %w", s.url, e.Err)
+		e.Err = fmt.Errorf("no such bucket: %w", e.Err)
 	}
 	return err
 }

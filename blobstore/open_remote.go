@@ -11,6 +11,7 @@ import (
 
 	"cloud.google.com/go/storage"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	gax "github.com/googleapis/gax-go/v2"
@@ -47,6 +48,11 @@ func openS3(ctx context.Context, u *url.URL, q url.Values) (*blob.Bucket, error)
 	cfg, err := gcaws.V2ConfigFromURLParams(ctx, q)
 	if err != nil {
 		return nil, err
+	}
+	// The SDK backs off up to 20 s between its attempts; a live archiver
+	// would rather answer 503 (the Store retries on top, briefly).
+	if sdkRetryer := cfg.Retryer; sdkRetryer != nil {
+		cfg.Retryer = func() aws.Retryer { return retry.AddWithMaxBackoffDelay(sdkRetryer(), time.Second) }
 	}
 	if u.User != nil {
 		secret, _ := u.User.Password()

@@ -13,6 +13,9 @@ const (
 	OpStat   Op = "stat"
 	OpList   Op = "list"
 	OpDelete Op = "delete"
+	// OpOpen names the probe of the bucket in Open (its errors carry the
+	// URL as the key); it is never passed to Fault.
+	OpOpen Op = "open"
 )
 
 // Default retry settings; see [Options].

@@ -2,7 +2,6 @@ package blobstore
 
 import (
 	"context"
-	"errors"
 	"io"
 
 	"gocloud.dev/blob"
@@ -29,7 +28,7 @@ func (s *Store) NewRangeReader(ctx context.Context, key string, offset, length i
 			rc = &reader{r: r, ctx: ctx, key: key}
 			return nil
 		}
-		if offset > 0 && !errors.Is(err, ErrNotFound) && classify(ctx, OpRead, key, err).Kind == ErrUnavailable {
+		if offset > 0 && classify(ctx, OpRead, key, err).Kind == ErrUnavailable {
 			// Maybe a 416 for an offset past the end: ask for the size.
 			if a, aerr := s.b.Attributes(ctx, key); aerr == nil && offset >= a.Size {
 				rc = io.NopCloser(eofReader{})

@@ -17,8 +17,9 @@ import (
 )
 
 // lossyS3 returns the URL of an S3 store behind a proxy that, while lose is
-// set, lets a PUT through to the server but answers 503 to the client: the
-// write happened, its answer was lost.
+// set, lets a PUT through to the server but answers 501 to the client: the
+// write happened, its answer was lost. (A status the AWS SDK does not retry
+// by itself, so that the Store's retry is the one exercised.)
 func lossyS3(t *testing.T, lose *atomic.Bool) string {
 	u, err := url.Parse(blobstoretest.NewS3(t))
 	if err != nil {
@@ -32,8 +33,8 @@ func lossyS3(t *testing.T, lose *atomic.Bool) string {
 	proxy.ModifyResponse = func(r *http.Response) error {
 		if r.Request.Method == http.MethodPut && r.StatusCode == http.StatusOK && lose.CompareAndSwap(true, false) {
 			_ = r.Body.Close()
-			body := "<Error><Code>ServiceUnavailable</Code><Message>lost</Message></Error>"
-			r.StatusCode, r.Status = http.StatusServiceUnavailable, "503 Service Unavailable"
+			body := "<Error><Code>NotImplemented</Code><Message>lost</Message></Error>"
+			r.StatusCode, r.Status = http.StatusNotImplemented, "501 Not Implemented"
 			r.Body, r.ContentLength = io.NopCloser(strings.NewReader(body)), int64(len(body))
 			r.Header.Del("Content-Length")
 		}

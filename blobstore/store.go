@@ -28,10 +28,11 @@ type conn struct {
 	b       *blob.Bucket
 	fs      *fsRoot        // file:// only: race-safe writes and ordered listing
 	closers []func() error // extra resources, closed after b
-	// bufferSize is gocloud's WriterOptions.BufferSize: -1 on gs://, where
-	// the default allocates a 16 MiB chunk buffer for every object and
-	// uploads unbuffered in one request otherwise; 0 (the default part
-	// handling) elsewhere.
+	// bufferSize is gocloud's WriterOptions.BufferSize. On gs:// it is -1:
+	// each object is uploaded in one streamed request, where the default
+	// would allocate a 16 MiB chunk buffer for every object, however small.
+	// Elsewhere 0, the backend's default (S3: one PUT below 16 MiB,
+	// multipart above).
 	bufferSize int
 
 	closed    atomic.Bool

@@ -81,7 +81,7 @@ func (s *Server) handleChannel(w http.ResponseWriter, r *http.Request) {
 	}
 	cj := channelJSON{Name: name, SegmentDuration: g.D.String(), PeriodSegments: g.N, Tracks: []trackJSON{}}
 	c.mu.Lock()
-	if c.timing != nil {
+	if c.timing != nil && !c.timing.STS.IsZero() {
 		cj.STS = c.timing.STS.String()
 	}
 	c.mu.Unlock()

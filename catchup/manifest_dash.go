@@ -46,7 +46,7 @@ func (s *Server) serveDASH(w http.ResponseWriter, r *http.Request, channel strin
 // ms boundaries.
 func (s *Server) dashInput(p *presentation, base string) smpd.CatchupInput {
 	in := smpd.CatchupInput{Channel: p.channel, Ingest: p.v.ingest, Dynamic: p.dynamic,
-		Start: time.UnixMilli(p.startMs).UTC(), Duration: time.Duration(p.endMs-p.startMs) * time.Millisecond,
+		Start: time.UnixMilli(p.startMs).UTC(), Duration: time.Duration(p.lengthMs()) * time.Millisecond,
 		Now: s.opts.Now().UTC()}
 	if p.dynamic {
 		d := p.grid.D.Duration()

@@ -1,7 +1,9 @@
 package catchup
 
 import (
+	"bytes"
 	"fmt"
+	"strconv"
 	"net/http"
 	"slices"
 	"strings"
@@ -72,8 +74,8 @@ func hlsMaster(p *presentation, base string) ([]byte, error) {
 	defer m.ReleasePlaylist()
 	m.SetVersion(hlsVersion)
 	m.SetIndependentSegments(true)
-	if off := startOffset(p); off > 0 {
-		m.StartTime, m.StartTimePrecise = off, true
+	if tag := startTag(p); tag != nil {
+		m.Custom = m3u8.CustomMap{tag.TagName(): tag}
 	}
 	var alts []*m3u8.Alternative
 	var audioCodecs []string
@@ -110,6 +112,28 @@ func hlsMaster(p *presentation, base string) ([]byte, error) {
 	}
 	return slices.Clone(m.Encode().Bytes()), nil
 }
+
+// startTag returns the EXT-X-START tag of a presentation: at the asked
+// start when the first segment starts before it, and at the start of a
+// start-over presentation (whose players would otherwise begin at the
+// live edge); nil when a player starts at the right place anyway.
+func startTag(p *presentation) m3u8.CustomTag {
+	off := startOffset(p)
+	if off <= 0 && !p.dynamic {
+		return nil
+	}
+	return startTimeTag(off)
+}
+
+// startTimeTag is EXT-X-START:TIME-OFFSET=…,PRECISE=YES (RFC 8216bis
+// 4.4.2.2). hls-m3u8 cannot write a zero offset, which a start-over needs.
+type startTimeTag float64
+
+func (startTimeTag) TagName() string { return "#EXT-X-START:" }
+func (t startTimeTag) String() string {
+	return "#EXT-X-START:TIME-OFFSET=" + strconv.FormatFloat(float64(t), 'f', 3, 64) + ",PRECISE=YES"
+}
+func (t startTimeTag) Encode() *bytes.Buffer { return bytes.NewBufferString(t.String()) }
 
 // startOffset returns where in the presentation the asked start lies, in
 // seconds from the start of the first segment of the reference track

@@ -79,8 +79,8 @@ func hlsMedia(p *presentation, tl *trackTimeline, base string) ([]byte, error) {
 	if p.dynamic {
 		pl.MediaType = m3u8.EVENT
 	}
-	if off := startOffset(p); off > 0 {
-		pl.StartTime, pl.StartTimePrecise = off, true
+	if tag := startTag(p); tag != nil {
+		pl.Custom = m3u8.CustomMap{tag.TagName(): tag}
 	}
 	for i, per := range p.periods {
 		pt := per.track(tl)

@@ -62,6 +62,13 @@ type periodTrack struct {
 
 func (p *period) durationMs() int64 { return p.endMs - p.startMs }
 
+// lengthMs returns the presentation's duration: its Periods' durations
+// (a whole-channel gap between them takes no time).
+func (p *presentation) lengthMs() int64 {
+	last := p.periods[len(p.periods)-1]
+	return last.presMs + last.durationMs()
+}
+
 // track returns the periodTrack of tl in p, or nil.
 func (p *period) track(tl *trackTimeline) *periodTrack {
 	for _, pt := range p.tracks {

@@ -55,3 +55,19 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || ! pinned; then
 fi
 echo "chromium: $(/usr/bin/chromium --version 2>/dev/null | head -1); player libraries: $(cd test/player &&
   node -p 'Object.entries(require("./package.json").dependencies).map(([n, v]) => n + "@" + v).join(" ")')"
+
+# Real object-store servers for the S3 and GCS tests, built from pinned
+# modules into the git-ignored .bin/ (about two minutes the first time).
+VERSITYGW_VERSION=v1.8.0
+FAKE_GCS_VERSION=v1.56.1
+mkdir -p .bin
+stamp_ok() { [ -x ".bin/$1" ] && [ "$(cat ".bin/$1.version" 2>/dev/null)" = "$2" ]; }
+if ! stamp_ok versitygw "$VERSITYGW_VERSION"; then
+  GOBIN="$PWD/.bin" go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
+  echo "$VERSITYGW_VERSION" >.bin/versitygw.version
+fi
+if ! stamp_ok fake-gcs-server "$FAKE_GCS_VERSION"; then
+  GOBIN="$PWD/.bin" go install "github.com/fsouza/fake-gcs-server@$FAKE_GCS_VERSION"
+  echo "$FAKE_GCS_VERSION" >.bin/fake-gcs-server.version
+fi
+echo "object stores: versitygw $VERSITYGW_VERSION, fake-gcs-server $FAKE_GCS_VERSION in .bin/"

@@ -78,7 +78,13 @@ func testFaults(t *testing.T, s *blobstore.Store, ns string) {
 		if n := f.count(); n != 3 {
 			t.Errorf("Fault called %d times, want 3 attempts", n)
 		}
-		f = &faults{fail: f.fail}
+		f = &faults{fail: func(blobstore.Op, string, int) error { return fmt.Errorf("x: %w", blobstore.ErrUnavailable) }}
+		err = f.view(s, 3).Delete(ctx, key)
+		wantErr(t, err, blobstore.ErrUnavailable, blobstore.OpDelete, key)
+		if n := f.count(); n != 3 {
+			t.Errorf("explicit ErrUnavailable: Fault called %d times, want 3 attempts", n)
+		}
+		f = &faults{fail: func(blobstore.Op, string, int) error { return errInjected }}
 		_, err = f.view(s, 1).Stat(ctx, key)
 		wantErr(t, err, blobstore.ErrUnavailable, blobstore.OpStat, key)
 		if n := f.count(); n != 1 {
