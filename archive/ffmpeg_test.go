@@ -96,8 +96,9 @@ func dashArgs(url string, epoch int64, discont bool) []string {
 // checkDASHSegments checks every chunk-* body ffmpeg PUT against the store.
 // The first segment's n must lie in [firstLo-1, firstHi+1] (the wall clock
 // while ffmpeg ran, in segments) and the others within 5 segments after it.
-func checkDASHSegments(t *testing.T, r *rig, rec *recorder, firstLo, firstHi int64) {
+func checkDASHSegments(t *testing.T, r *rig, rec *recorder, firstLo, firstHi int64) map[string]map[int64][]byte {
 	t.Helper()
+	byN := map[string]map[int64][]byte{}
 	c, err := r.a.channel(context.Background(), "ch1")
 	if err != nil {
 		t.Fatal(err)
@@ -126,6 +127,10 @@ func checkDASHSegments(t *testing.T, r *rig, rec *recorder, firstLo, firstHi int
 				t.Fatal(err)
 			}
 			minN, maxN = min(minN, n), max(maxN, n)
+			if byN[track] == nil {
+				byN[track] = map[int64][]byte{}
+			}
+			byN[track][n] = b
 			got, ok := staged[fmt.Sprintf("%d.%s", n, tk.header.Info.Ext)]
 			if !ok {
 				t.Errorf("%s: segment n=%d not staged", p, n)
@@ -141,6 +146,7 @@ func checkDASHSegments(t *testing.T, r *rig, rec *recorder, firstLo, firstHi int
 	if sent < 8 || total != sent {
 		t.Errorf("ffmpeg sent %d media segments, %d staged", sent, total)
 	}
+	return byN
 }
 
 func TestFFmpegDASHIngestWithEpochTimes(t *testing.T) {
@@ -149,10 +155,11 @@ func TestFFmpegDASHIngestWithEpochTimes(t *testing.T) {
 	epoch := alignedNow()
 	runFFmpeg(t, dashArgs(r.srv.URL+"/ingest/ch1/manifest.mpd", epoch, true)...)
 	r.settle()
-	checkDASHSegments(t, r, rec, epoch/2, epoch/2)
+	sent := checkDASHSegments(t, r, rec, epoch/2, epoch/2)
 	if ks := r.keys(); !containsPrefix(ks, "ch1/ingest/") || !containsPrefix(ks, "ch1/0/init-") || !containsPrefix(ks, "ch1/1/init-") {
 		t.Errorf("missing I-MPD or headers in store: %v", ks)
 	}
+	checkFinalizedFFmpeg(t, r, sent, "0", 200)
 }
 
 func TestFFmpegDASHIngestWithoutEpochTimesNeedsAutoSTS(t *testing.T) {
@@ -161,10 +168,11 @@ func TestFFmpegDASHIngestWithoutEpochTimesNeedsAutoSTS(t *testing.T) {
 	startN := time.Now().Unix() / 2
 	runFFmpeg(t, dashArgs(r.srv.URL+"/ingest/ch1/manifest.mpd", 0, false)...)
 	r.settle()
-	checkDASHSegments(t, r, rec, startN, time.Now().Unix()/2)
+	sent := checkDASHSegments(t, r, rec, startN, time.Now().Unix()/2)
 	if _, err := r.store.Get(context.Background(), trackfile.StateKey("ch1", "sts")); err != nil {
 		t.Errorf("auto STS not stored: %v", err)
 	}
+	checkFinalizedFFmpeg(t, r, sent, "0", 200)
 }
 
 func TestFFmpegStreamsPostOneFFmpegPerTrack(t *testing.T) {
@@ -190,6 +198,18 @@ func TestFFmpegStreamsPostOneFFmpegPerTrack(t *testing.T) {
 	}()
 	wg.Wait()
 	r.settle()
+	sent := map[string]map[int64][]byte{}
+	for _, track := range []string{"video", "audio"} {
+		sent[track] = map[int64][]byte{}
+		for base, b := range r.staged("ch1", track) {
+			n, _, _, err := trackfile.ParseStagedKey(base)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sent[track][n] = b
+		}
+	}
+	defer checkFinalizedFFmpeg(t, r, sent, "video", 200)
 	for _, track := range []string{"video", "audio"} {
 		ext := map[string]string{"video": "cmfv", "audio": "cmfa"}[track]
 		bodies := rec.bodies["/ingest/ch1/Streams("+track+"."+ext+")"]
