@@ -15,7 +15,7 @@ import (
 // fake-gcs-server spends O(objects) per request, so a thousand objects
 // take over ten seconds under the race detector, and the paging they would
 // exercise is gcsblob's and the fake's, not ours. Every other suite,
-// including real servers (TestConformanceEnv), lists more than a page.
+// including the real servers', lists more than a page.
 const gcsList = 150
 
 func TestConformanceMem(t *testing.T) {
@@ -49,25 +49,30 @@ func TestConformanceGCS(t *testing.T) {
 	}, blobstoretest.Config{ListObjects: gcsList})
 }
 
-// TestConformanceEnv runs the suite against real servers when
-// REAPD_TEST_S3_URL or REAPD_TEST_GCS_URL name a store URL (credentials in
-// the URL or the environment; for an emulator, STORAGE_EMULATOR_HOST or
-// endpoint=).
-func TestConformanceEnv(t *testing.T) {
-	ran := false
-	for _, env := range []string{"REAPD_TEST_S3_URL", "REAPD_TEST_GCS_URL"} {
-		u := os.Getenv(env)
-		if u == "" {
-			continue
-		}
-		ran = true
-		t.Run(env, func(t *testing.T) {
-			blobstoretest.RunConformance(t, func(t *testing.T) *blobstore.Store {
-				return blobstoretest.Open(t, u, nil)
-			})
-		})
+// TestConformanceVersityGW runs the suite against a real S3 server:
+// versitygw, started by the test (see blobstoretest.StartS3), or the server
+// REAPD_TEST_S3_URL names (e.g. a bucket on AWS; credentials in the URL or
+// the environment).
+func TestConformanceVersityGW(t *testing.T) {
+	u := os.Getenv("REAPD_TEST_S3_URL")
+	if u == "" {
+		u = blobstoretest.StartS3(t).URL()
 	}
-	if !ran {
-		t.Skip("set REAPD_TEST_S3_URL and/or REAPD_TEST_GCS_URL to run against real servers")
+	blobstoretest.RunConformance(t, func(t *testing.T) *blobstore.Store {
+		return blobstoretest.Open(t, u, nil)
+	})
+}
+
+// TestConformanceFakeGCSServer runs the suite against a real GCS emulator
+// process: fake-gcs-server, started by the test (see
+// blobstoretest.StartGCS), or the store REAPD_TEST_GCS_URL names (for
+// Google Cloud Storage: gs://bucket with Application Default Credentials).
+func TestConformanceFakeGCSServer(t *testing.T) {
+	u := os.Getenv("REAPD_TEST_GCS_URL")
+	if u == "" {
+		u = blobstoretest.StartGCS(t).URL()
 	}
+	blobstoretest.RunConformance(t, func(t *testing.T) *blobstore.Store {
+		return blobstoretest.Open(t, u, nil)
+	})
 }

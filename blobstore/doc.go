@@ -34,6 +34,8 @@
 //     the server enforces it (AWS and versitygw do; gofakes3 only on single
 //     PUTs, which is all objects under 16 MiB).
 //   - gs://: the DoesNotExist precondition (ifGenerationMatch=0).
+//     CreateFrom uploads in 8 MiB chunks, so that an aborted stream can
+//     never complete an object (see gcsStreamChunk).
 //
 // # Errors
 //
@@ -60,7 +62,9 @@
 // # Testing
 //
 // Package blobstore/blobstoretest holds the conformance suite every backend
-// passes (RunConformance) and in-process S3 and GCS servers for other
+// passes (RunConformance), in-process S3 and GCS servers for other
 // packages' tests (NewS3, NewGCS: URLs that need no environment, so tests
-// may run in parallel).
+// may run in parallel), and the real servers as child processes (StartS3:
+// versitygw, StartGCS: fake-gcs-server, built into .bin/ by "make
+// test-deps"), which tests can stop and start again for outages.
 package blobstore

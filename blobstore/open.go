@@ -76,7 +76,7 @@ func Open(ctx context.Context, url string, opts *Options) (*Store, error) {
 		remote = true
 		var closeClient func() error
 		s.b, closeClient, err = openGCS(ctx, u, q)
-		s.bufferSize = -1
+		s.bufferSize, s.streamBufferSize = -1, gcsStreamChunk
 		if closeClient != nil {
 			s.closers = append(s.closers, closeClient)
 		}

@@ -34,6 +34,9 @@ type conn struct {
 	// Elsewhere 0, the backend's default (S3: one PUT below 16 MiB,
 	// multipart above).
 	bufferSize int
+	// streamBufferSize, when not 0, replaces bufferSize for CreateFrom. On
+	// gs:// it is gcsStreamChunk.
+	streamBufferSize int
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -118,7 +121,11 @@ func (s *Store) CreateFrom(ctx context.Context, key string, write func(w io.Writ
 func (s *Store) stream(ctx context.Context, key string, write func(w io.Writer) error) error {
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	w, err := s.b.NewWriter(wctx, key, s.writerOptions(key, true))
+	opts := s.writerOptions(key, true)
+	if s.streamBufferSize != 0 {
+		opts.BufferSize = s.streamBufferSize
+	}
+	w, err := s.b.NewWriter(wctx, key, opts)
 	if err != nil {
 		return err
 	}

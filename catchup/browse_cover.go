@@ -115,8 +115,8 @@ func (s *Server) extent(ctx context.Context, c *channelIndex) (first, last time.
 		return
 	}
 	c.mu.Lock()
-	firstK, lastK := int64(0), int64(0)
-	if len(c.ks) > 0 {
+	firstK, lastK, indexed := int64(0), int64(0), len(c.ks) > 0
+	if indexed {
 		firstK, lastK = c.ks[0], c.ks[len(c.ks)-1]
 	}
 	c.mu.Unlock()
@@ -132,7 +132,7 @@ func (s *Server) extent(ctx context.Context, c *channelIndex) (first, last time.
 	for name, cs := range head.covers(g.PeriodFirst(firstK), g.PeriodFirst(firstK+1)-1) {
 		ends[name] = [2]cover{cs[0], cs[len(cs)-1]}
 	}
-	if len(c.ks) == 0 { // nothing finalized yet: the staged segments are all there is
+	if !indexed { // nothing finalized yet: the staged segments are all there is
 		head.indexes = nil
 		for name, cs := range head.covers(0, 1<<62) {
 			ends[name] = [2]cover{cs[0], cs[len(cs)-1]}

@@ -20,7 +20,11 @@
 // (presentationTimeOffset, EXT-X-START). A window that reaches outside the
 // archive is clipped, and the Reapd-Window-Clipped header says where it
 // was cut; Reapd-Window always gives the presented window. A window with
-// no media at all is a 404 that says where the archive has media.
+// no media at all is a 404 that says where the archive has media. With
+// align=segment the presentation is the whole segments the window
+// touches, for clients that seek to the asked instant themselves (an MSE
+// player drops the frames before its append window start, and with them
+// the rest of a GOP that the window cuts).
 //
 // # Periods and gaps
 //

@@ -96,8 +96,10 @@ func newLiveArchive(t testing.TB) *liveArchive {
 	}
 	a := &liveArchive{Store: st}
 	a.clock.Store((e2eEpoch + e2eSeconds + 2) * 1000)
+	a.Catchup = catchup.New(st, &catchup.Options{Now: a.now, Logger: testLogger()})
 	a.Arch = archive.New(st, &archive.Options{Now: a.now, Logger: testLogger(), Defaults: archive.ChannelConfig{
-		SegmentDuration: trackfile.Rational{Num: 2, Den: 1}, StoragePeriod: 60 * time.Second}})
+		SegmentDuration: trackfile.Rational{Num: 2, Den: 1}, StoragePeriod: 60 * time.Second},
+		OnFinalize: func(channel string, _ int64) { a.Catchup.Invalidate(channel) }}) // as cmd wires them
 	ingest := a.Arch.Handler()
 	drop := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if m := gapChunk.FindStringSubmatch(r.URL.Path); m != nil {
@@ -110,7 +112,6 @@ func newLiveArchive(t testing.TB) *liveArchive {
 		ingest.ServeHTTP(w, r)
 	})
 	in := httptest.NewServer(drop)
-	a.Catchup = catchup.New(st, &catchup.Options{Now: a.now, Logger: testLogger()})
 	a.Server = httptest.NewServer(a.Catchup.Handler())
 	t.Cleanup(func() {
 		a.Server.Close()
@@ -128,7 +129,6 @@ func newLiveArchive(t testing.TB) *liveArchive {
 		"-format_options", "movflags=+cmaf+frag_discont", "-write_prft", "1", in.URL+"/ingest/ch1/manifest.mpd")
 	in.Close() // waits for the requests ffmpeg left in flight
 	a.Arch.FinalizeDue(context.Background())
-	a.Catchup.Invalidate("ch1") // the finalize hook
 	return a
 }
 

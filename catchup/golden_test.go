@@ -30,6 +30,7 @@ type goldenCase struct {
 	now   float64 // seconds after epoch0
 	start float64
 	end   float64 // 0: start-over
+	align bool    // align=segment
 }
 
 var (
@@ -44,6 +45,10 @@ func goldenCases() []goldenCase {
 		// Three finalized periods of video and AAC audio (whose segment
 		// durations alternate); a window starting and ending mid-segment.
 		{name: "mid-segment", now: 600, start: 61.3, end: 101.3, build: func(s *synth) {
+			s.indexOnly(s.n(0), s.n(180), trackfile.EndComplete, av, avHash)
+		}},
+		// The same with align=segment: whole segments, no offset.
+		{name: "mid-segment-aligned", now: 600, start: 61.3, end: 101.3, align: true, build: func(s *synth) {
 			s.indexOnly(s.n(0), s.n(180), trackfile.EndComplete, av, avHash)
 		}},
 		// Both tracks miss [40 s, 50 s): two Periods, the gap left out.
@@ -89,6 +94,9 @@ func (c goldenCase) window() string {
 	q := "start=" + epochSeconds(at(c.start))
 	if c.end != 0 {
 		q += "&end=" + epochSeconds(at(c.end))
+	}
+	if c.align {
+		q += "&align=segment"
 	}
 	return q
 }

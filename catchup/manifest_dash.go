@@ -61,9 +61,9 @@ func (s *Server) dashInput(p *presentation, base string) smpd.CatchupInput {
 			cp.Duration = time.Duration(per.durationMs()) * time.Millisecond
 		}
 		for _, pt := range per.tracks {
-			info := pt.segs[0].info()
+			info := pt.tl.segInfo(&pt.segs[0])
 			mts := mpdTimescale(info.Timescale)
-			hash := pt.segs[0].hash()
+			hash := pt.tl.hash(&pt.segs[0])
 			cp.Tracks = append(cp.Tracks, smpd.CatchupTrack{
 				Track: pt.tl.name, Info: *info, Bandwidth: bw[pt.tl], Timescale: mts,
 				PresentationTimeOffset: msToTicks(per.startMs, mts),

@@ -3,9 +3,9 @@ package catchup
 import (
 	"bytes"
 	"fmt"
-	"strconv"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/Eyevinn/hls-m3u8/m3u8"
@@ -140,7 +140,8 @@ func (t startTimeTag) Encode() *bytes.Buffer { return bytes.NewBufferString(t.St
 // (video first): the EXT-X-START:TIME-OFFSET that starts playback at the
 // asked instant although the first segment starts before it.
 func startOffset(p *presentation) float64 {
-	first := p.periods[0].tracks[0].segs[0]
-	ms := p.startMs - ticksToMs(first.t, first.info().Timescale)
+	pt := p.periods[0].tracks[0]
+	first := &pt.segs[0]
+	ms := p.startMs - ticksToMs(first.t, pt.tl.segInfo(first).Timescale)
 	return float64(max(ms, 0)) / 1000
 }

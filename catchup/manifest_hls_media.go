@@ -88,13 +88,14 @@ func hlsMedia(p *presentation, tl *trackTimeline, base string) ([]byte, error) {
 			appendGap(pl, tl.name, per, dMs, base, i > 0)
 			continue
 		}
-		ts := pt.segs[0].info().Timescale
-		hash := pt.segs[0].hash()
+		ts := pt.tl.segInfo(&pt.segs[0]).Timescale
+		hash := pt.tl.hash(&pt.segs[0])
 		mp := &m3u8.Map{URI: base + initPath(tl.name, hash)}
+		dir := []byte(base + segmentDir(tl.name, hash, mts))
 		for j := range pt.segs {
 			sg := &pt.segs[j]
-			ms := &m3u8.MediaSegment{URI: base + segmentPath(tl.name, hash, mts, scaleTicks(sg.t, ts, mts)),
-				Duration: float64(sg.d) / float64(ts), Map: mp}
+			uri := append(strconv.AppendUint(dir, scaleTicks(sg.t, ts, mts), 10), ".m4s"...)
+			ms := &m3u8.MediaSegment{URI: string(uri), Duration: float64(sg.d) / float64(ts), Map: mp}
 			if j == 0 {
 				ms.Discontinuity = i > 0
 				ms.ProgramDateTime = time.UnixMilli(ticksToMs(sg.t, ts)).UTC()

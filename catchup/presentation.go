@@ -103,8 +103,14 @@ func present(v *view, w Window, dynamic bool) *presentation {
 		if askedEnd != math.MaxInt64 {
 			hi = msToTicks(askedEnd, ts)
 		}
-		tl.segs = slices.DeleteFunc(tl.segs, func(s segment) bool { return s.t >= hi || s.t+s.d <= lo })
-		if len(tl.segs) > 0 {
+		segs := tl.segs
+		for len(segs) > 0 && segs[0].t+segs[0].d <= lo {
+			segs = segs[1:]
+		}
+		for len(segs) > 0 && segs[len(segs)-1].t >= hi {
+			segs = segs[:len(segs)-1]
+		}
+		if tl.segs = segs; len(segs) > 0 {
 			tracks = append(tracks, tl)
 		}
 	}
@@ -115,7 +121,11 @@ func present(v *view, w Window, dynamic bool) *presentation {
 	}
 	p := &presentation{channel: v.channel, grid: g, v: v, asked: w, dynamic: dynamic, tracks: tracks}
 	p.cut()
-	p.clip(askedStart, askedEnd)
+	if w.AlignSegments {
+		p.clip(math.MinInt64, math.MaxInt64) // only drops empty Periods
+	} else {
+		p.clip(askedStart, askedEnd)
+	}
 	if len(p.periods) == 0 {
 		return nil
 	}
@@ -131,7 +141,7 @@ func present(v *view, w Window, dynamic bool) *presentation {
 				pt.continues = prev != nil && prev.span == pt.span
 			}
 			for _, s := range pt.segs {
-				p.stagedIn = p.stagedIn || s.run == nil
+				p.stagedIn = p.stagedIn || s.src < 0
 			}
 		}
 	}
@@ -162,7 +172,12 @@ func trimEnds(tracks []*trackTimeline) {
 		return // tracks do not overlap: leave them be
 	}
 	for _, tl := range tracks {
-		tl.segs = slices.DeleteFunc(tl.segs, func(s segment) bool { return s.n < startN || s.n > endN })
+		for len(tl.segs) > 0 && tl.segs[0].n < startN {
+			tl.segs = tl.segs[1:]
+		}
+		for len(tl.segs) > 0 && tl.segs[len(tl.segs)-1].n > endN {
+			tl.segs = tl.segs[:len(tl.segs)-1]
+		}
 	}
 }
 
@@ -202,13 +217,13 @@ func boundaryMs(b int64, spans []*span) int64 {
 	for _, sp := range spans {
 		if sp.first <= b && b < sp.end {
 			s := &sp.segs[b-sp.first]
-			return ticksToMs(s.t, s.info().Timescale)
+			return ticksToMs(s.t, sp.tl.segInfo(s).Timescale)
 		}
 	}
 	for _, sp := range spans {
 		if sp.end == b {
 			s := &sp.segs[len(sp.segs)-1]
-			return ticksToMs(s.t+s.d, s.info().Timescale)
+			return ticksToMs(s.t+s.d, sp.tl.segInfo(s).Timescale)
 		}
 	}
 	return 0
@@ -242,17 +257,10 @@ func (p *presentation) clip(startMs, endMs int64) {
 func (p *presentation) clipped() (start, end bool) {
 	start = p.startMs > p.asked.Start.UnixMilli()
 	end = !p.asked.StartOver() && p.endMs < p.asked.End.UnixMilli()
-	return start, end
-}
-
-// maxSegmentTicks returns the longest segment of a track, in seconds.
-func (p *presentation) maxSegmentSeconds() float64 {
-	var m float64
-	for _, tl := range p.tracks {
-		ts := float64(tl.info().Timescale)
-		for i := range tl.segs {
-			m = max(m, float64(tl.segs[i].d)/ts)
-		}
+	if p.asked.AlignSegments { // segments cut by the window do not count
+		d := p.grid.D.Duration().Milliseconds()
+		start = p.startMs >= p.asked.Start.UnixMilli()+d
+		end = end && p.endMs <= p.asked.End.UnixMilli()-d
 	}
-	return m
+	return start, end
 }

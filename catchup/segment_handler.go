@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/reapd/reapd/blobstore"
@@ -53,8 +54,36 @@ func (s *Server) handleSegment(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", contentType(src.ext))
 	h.Set("ETag", src.etag)
 	h.Set("Cache-Control", src.cacheControl)
+	if plainGet(r) && src.mem == nil {
+		// What http.ServeContent would do for a plain GET, without its
+		// per-request 32 kB copy buffer.
+		h.Set("Accept-Ranges", "bytes")
+		h.Set("Content-Length", strconv.FormatInt(src.size, 10))
+		w.WriteHeader(http.StatusOK)
+		buf := copyBufs.Get().(*[]byte)
+		_, _ = io.CopyBuffer(struct{ io.Writer }{w}, src, *buf)
+		copyBufs.Put(buf)
+		return
+	}
 	http.ServeContent(w, r, "", time.Time{}, src)
 }
+
+// plainGet reports whether r is a GET without Range or conditions, whose
+// answer is the whole body with 200.
+func plainGet(r *http.Request) bool {
+	if r.Method != http.MethodGet {
+		return false
+	}
+	for _, k := range []string{"Range", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range"} {
+		if r.Header.Get(k) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// copyBufs holds copy buffers for plain segment GETs.
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
 // segmentSource is a segment to serve: an io.ReadSeeker over a byte range
 // of a storage track file (read lazily, from the position of the first
@@ -130,6 +159,11 @@ func (src *segmentSource) Close() error {
 	return nil
 }
 
+// segmentIndexAge is how old a channel's listing may be for a segment
+// request: a segment already in a listed track file is found without a
+// listing; one that is not is looked for again after a fresh one.
+const segmentIndexAge = 30 * time.Second
+
 // findSegment finds the segment a URL names: the one of the track with
 // header hash whose start, converted to timescale mts, is t. It looks
 // in the storage track files first, then among the staged segments; a
@@ -140,7 +174,7 @@ func (s *Server) findSegment(ctx context.Context, channel, track, hash string, m
 	if err != nil {
 		return nil, err
 	}
-	g, err := c.grid(ctx)
+	g, err := c.gridAged(ctx, segmentIndexAge)
 	if err != nil {
 		return nil, err
 	}
@@ -152,21 +186,20 @@ func (s *Server) findSegment(ctx context.Context, channel, track, hash string, m
 	n := g.SegmentIndex(scaleTicks(t, mts, ts), ts)
 	cands := []int64{n, n - 1, n + 1}
 	for attempt := 0; attempt < 2; attempt++ {
-		v, err := c.view(ctx, g.Period(n-1), g.Period(n+1), stagedNever)
+		v, err := c.viewAged(ctx, g.Period(n-1), g.Period(n+1), stagedNever, segmentIndexAge)
 		if err != nil {
 			return nil, err
 		}
-		segs := v.gather(n-1, n+1)
-		for _, tl := range segs {
-			if tl.name != track {
-				continue
-			}
-			for i := range tl.segs {
-				sg := &tl.segs[i]
-				if sg.hash() == hash && scaleTicks(sg.t, ts, mts) == t {
-					return &segmentSource{ext: h.Info.Ext, etag: segmentETag(hash, sg.n, sg.size), cacheControl: immutable,
-						ctx: ctx, store: s.store, key: sg.run.Key, base: sg.offset(), size: sg.size}, nil
+		for _, cand := range cands {
+			r, pos, segT := v.find(track, cand)
+			if r != nil && headerHash(r.HeaderKey) == hash && scaleTicks(segT, ts, mts) == t {
+				off := r.IndexRange.End
+				for _, sz := range r.Sizes[:pos] {
+					off += sz
 				}
+				size := r.Sizes[pos]
+				return &segmentSource{ext: h.Info.Ext, etag: segmentETag(hash, cand, size), cacheControl: immutable,
+					ctx: ctx, store: s.store, key: r.Key, base: off, size: size}, nil
 			}
 		}
 		for _, cand := range cands {

@@ -185,6 +185,12 @@ func TestManifestConditionalAndHead(t *testing.T) {
 	if cc := mustGet(t, h, u).Header.Get("Cache-Control"); cc != "public, max-age=2" {
 		t.Errorf("window with staged segments: Cache-Control %q", cc)
 	}
+	// A window beyond the live edge is clipped there, and says so.
+	u = "/catchup/ch1/master.m3u8?start=" + epochSeconds(at(100)) + "&end=" + epochSeconds(at(155))
+	r = mustGet(t, h, u)
+	if c := r.Header.Get("Reapd-Window-Clipped"); c != "end=2026-01-01T00:02:30Z" || r.Header.Get("Cache-Control") != "public, max-age=2" {
+		t.Errorf("window past the edge: clipped %q, Cache-Control %q", c, r.Header.Get("Cache-Control"))
+	}
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -43,7 +43,7 @@ func New(store *blobstore.Store, opts *Options) *Server {
 
 // Handler returns the HTTP handler of the read side:
 //
-//	GET /catchup/{channel}/manifest.mpd?start=&end=|duration=   DASH (start alone: start-over)
+//	GET /catchup/{channel}/manifest.mpd?start=&end=|duration=[&align=segment]   DASH (start alone: start-over)
 //	GET /catchup/{channel}/master.m3u8?…                         HLS multivariant playlist
 //	GET /catchup/{channel}/hls/{track}.m3u8?…                    HLS media playlist
 //	GET /catchup/{channel}/init/{track}/{hash}.mp4               CMAF header

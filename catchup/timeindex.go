@@ -97,19 +97,27 @@ func (s *Server) channel(ctx context.Context, name string) (*channelIndex, error
 	return c, nil
 }
 
-// invalidate makes the next view list the store again.
+// invalidate makes the next view list the store again (period indexes,
+// and staged segments when it needs them).
 func (c *channelIndex) invalidate() {
 	c.mu.Lock()
 	c.stale = true
+	c.staged = nil
 	c.mu.Unlock()
 }
 
-// view returns a snapshot for periods [kLo, kHi].
+// view returns a snapshot for periods [kLo, kHi], listing the store when
+// the last listing is older than IndexTTL.
 func (c *channelIndex) view(ctx context.Context, kLo, kHi int64, mode stagedMode) (*view, error) {
+	return c.viewAged(ctx, kLo, kHi, mode, c.s.opts.IndexTTL)
+}
+
+// viewAged is view with a listing at most maxAge old (or invalidated).
+func (c *channelIndex) viewAged(ctx context.Context, kLo, kHi int64, mode stagedMode, maxAge time.Duration) (*view, error) {
 	c.mu.Lock()
 	now := c.s.opts.Now()
 	ttl := c.s.opts.IndexTTL
-	if c.stale || now.Sub(c.listedAt) >= ttl || c.listedAt.After(now) {
+	if c.stale || now.Sub(c.listedAt) >= maxAge || c.listedAt.After(now) {
 		if err := c.listIndexLocked(ctx); err != nil {
 			c.mu.Unlock()
 			return nil, err
@@ -183,9 +191,14 @@ func (c *channelIndex) view(ctx context.Context, kLo, kHi int64, mode stagedMode
 // grid returns the channel's segment grid: from its timing object, else
 // from its latest period index.
 func (c *channelIndex) grid(ctx context.Context) (trackfile.Grid, error) {
+	return c.gridAged(ctx, c.s.opts.IndexTTL)
+}
+
+// gridAged is grid with a listing at most maxAge old (or invalidated).
+func (c *channelIndex) gridAged(ctx context.Context, maxAge time.Duration) (trackfile.Grid, error) {
 	c.mu.Lock()
 	now := c.s.opts.Now()
-	if c.stale || now.Sub(c.listedAt) >= c.s.opts.IndexTTL || c.listedAt.After(now) {
+	if c.stale || now.Sub(c.listedAt) >= maxAge || c.listedAt.After(now) {
 		if err := c.listIndexLocked(ctx); err != nil {
 			c.mu.Unlock()
 			return trackfile.Grid{}, err

@@ -21,10 +21,11 @@ func mpdTimescale(ts uint32) uint32 {
 	if ts <= maxMPDTimescale {
 		return ts
 	}
-	first := (ts + maxMPDTimescale - 1) / maxMPDTimescale
+	t := uint64(ts)
+	first := (t + maxMPDTimescale - 1) / maxMPDTimescale
 	for k := first; k < first+4096; k++ {
-		if ts%k == 0 {
-			return ts / k
+		if t%k == 0 {
+			return uint32(t / k)
 		}
 	}
 	return 1_000_000

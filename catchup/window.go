@@ -15,6 +15,13 @@ import (
 type Window struct {
 	Start time.Time
 	End   time.Time
+	// AlignSegments (align=segment) presents the whole segments the
+	// window touches, from the start of the first to the end of the
+	// last, instead of starting (presentationTimeOffset, EXT-X-START) and
+	// ending at the asked instants. For clients that seek to the instant
+	// themselves: an MSE player drops the frames before its append window
+	// start, and with them the start of a GOP cut by the window.
+	AlignSegments bool
 }
 
 // StartOver reports whether w has no end (a start-over window).
@@ -40,7 +47,8 @@ var (
 const maxDuration = 100 * 365 * 24 * time.Hour
 
 // ParseWindow parses the query parameters of a catch-up request:
-// start (required), and end or duration (neither: a start-over window).
+// start (required), and end or duration (neither: a start-over window),
+// and align=instant (the default) or align=segment (see Window).
 //
 // Instants are RFC 3339 ("2026-01-01T10:00:00Z", with an optional
 // fraction and any zone offset; without a zone, UTC) or seconds since the
@@ -74,6 +82,14 @@ func ParseWindow(q url.Values, maxWindow time.Duration) (Window, error) {
 	var w Window
 	if w.Start, err = ParseInstant(s); err != nil {
 		return Window{}, badRequest("start: %v", err)
+	}
+	switch a, _, err := get("align"); {
+	case err != nil:
+		return Window{}, err
+	case a == "segment":
+		w.AlignSegments = true
+	case a != "" && a != "instant":
+		return Window{}, badRequest("align: %q is not instant or segment", a)
 	}
 	e, hasEnd, err := get("end")
 	if err != nil {
@@ -321,6 +337,9 @@ func (w Window) query() string {
 	q := "start=" + epochSeconds(w.Start)
 	if !w.StartOver() {
 		q += "&end=" + epochSeconds(w.End)
+	}
+	if w.AlignSegments {
+		q += "&align=segment"
 	}
 	return q
 }

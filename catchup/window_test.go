@@ -27,6 +27,8 @@ var windowCases = []struct {
 	{"duration iso", "start=1767225600&duration=PT1H0M2.5S", "2026-01-01T00:00:00Z", "2026-01-01T01:00:02.5Z", ""},
 	{"start-over", "start=1767225600", "2026-01-01T00:00:00Z", "", ""},
 	{"max window", "start=1767225600&duration=86400", "2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", ""},
+	{"align segment", "start=1767225600.5&duration=60&align=segment", "2026-01-01T00:00:00.5Z", "2026-01-01T00:01:00.5Z", ""},
+	{"align instant", "start=1767225600.5&duration=60&align=instant", "2026-01-01T00:00:00.5Z", "2026-01-01T00:01:00.5Z", ""},
 
 	{"no start", "end=1767225600", "", "", "start: required"},
 	{"empty start", "start=&end=1767225600", "", "", "start: required"},
@@ -45,6 +47,7 @@ var windowCases = []struct {
 	{"garbage duration", "start=1767225600&duration=PTXS", "", "", "ISO 8601"},
 	{"iso fraction not last", "start=1767225600&duration=PT1.5H", "", "", "ISO 8601"},
 	{"window too long", "start=1767225600&duration=86401", "", "", "longer than the maximum"},
+	{"bad align", "start=1767225600&duration=60&align=frame", "", "", "align:"},
 	{"duration overflow", "start=1767225600&duration=9999999999999h", "", "", "duration:"},
 }
 

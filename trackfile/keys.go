@@ -19,13 +19,14 @@ var ErrBadName = errors.New("trackfile: bad name")
 
 // CheckName validates a channel or track name: 1 to 128 characters of
 // letters, digits, '.', '_' and '-', not starting with '.' or '-', and not
-// one of the reserved names "index", "ingest", "recordings", "live".
+// one of the reserved names (store directories and HTTP route names).
 func CheckName(name string) error {
 	if !nameRE.MatchString(name) || strings.Contains(name, "..") {
 		return fmt.Errorf("%w: %q", ErrBadName, name)
 	}
 	switch name {
-	case "index", "ingest", "recordings", "live", "archive.mpd", "state":
+	case "index", "ingest", "recordings", "live", "archive.mpd", "state",
+		"catchup", "api", "metrics", "healthz", "readyz", "init", "seg", "hls":
 		return fmt.Errorf("%w: %q is reserved", ErrBadName, name)
 	}
 	return nil

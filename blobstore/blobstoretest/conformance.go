@@ -1,7 +1,12 @@
 // Package blobstoretest holds the conformance suite that every
-// [blobstore.Store] backend passes, and in-process S3 and GCS servers for
-// the tests of other packages. It is a non-test package so that any
-// package's tests may import it; production code must not.
+// [blobstore.Store] backend passes ([RunConformance]), in-process S3 and
+// GCS servers for the tests of other packages ([NewS3], [NewGCS]), and real
+// S3 and GCS servers run as child processes on loopback ([StartS3]:
+// versitygw, [StartGCS]: fake-gcs-server; "make test-deps" builds them into
+// the repository's .bin/), which a test can stop and start again
+// ([Server.Stop], [Server.Start]) to simulate an outage. It is a non-test
+// package so that any package's tests may import it; production code must
+// not.
 package blobstoretest
 
 import (

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -121,6 +122,16 @@ func TestCrashAnywhereLosesNoAcknowledgedSegment(t *testing.T) {
 	if !ok {
 		logs := p.logs.String()
 		t.Fatalf("staged segments never finalized: %v\nlast logs:\n%s", left, logs[max(0, len(logs)-6000):])
+	}
+	// What survived the crashes plays back: a catch-up manifest of it.
+	resp, err := http.Get(fmt.Sprintf("http://%s/catchup/ch1/manifest.mpd?start=%d&duration=60", p.addr, testEpoch))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || strings.Count(string(body), "<S ") == 0 {
+		t.Errorf("catch-up after the crashes: %d %s", resp.StatusCode, body)
 	}
 	p.stop(t)
 

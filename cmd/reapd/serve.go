@@ -18,6 +18,7 @@ import (
 
 	"github.com/reapd/reapd/archive"
 	"github.com/reapd/reapd/blobstore"
+	"github.com/reapd/reapd/catchup"
 )
 
 // serveFlags are the flags of "reapd serve".
@@ -29,6 +30,7 @@ type serveFlags struct {
 	maxSegment                  int64
 	logLevel, logFormat         string
 	shutdownTimeout, claimLease time.Duration
+	maxWindow                   time.Duration
 }
 
 func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, *flag.FlagSet, error) {
@@ -47,9 +49,10 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, *flag.FlagSe
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 	fs.DurationVar(&f.claimLease, "claim-lease", 2*time.Minute, "how long another archiver's claim on a period it finalizes is respected (shared buckets)")
+	fs.DurationVar(&f.maxWindow, "catchup-max-window", 24*time.Hour, "longest catch-up window a manifest may cover (400 above)")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long SIGTERM waits for requests in flight")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: reapd serve [flags]\n\nReceives DASH-IF live ingest under /ingest/{channel}/ and archives it.\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage: reapd serve [flags]\n\nReceives DASH-IF live ingest under /ingest/{channel}/, archives it, and serves\ncatch-up (/catchup/{channel}/manifest.mpd|master.m3u8?start=&end=), the browse\nAPI (/api/channels…), /metrics, /healthz and /readyz.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -111,6 +114,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("open store: %w", err)
 	}
 	defer store.Close()
+	cu := catchup.New(store, &catchup.Options{Logger: log.With("component", "catchup"),
+		Metrics: catchup.NewMetrics(reg), MaxWindow: f.maxWindow})
+	// A finalized period changes what catch-up must read: drop its cache.
+	opts.OnFinalize = func(channel string, _ int64) { cu.Invalidate(channel) }
 	arch := archive.New(store, opts)
 
 	ln, err := net.Listen("tcp", f.listen)
@@ -129,6 +136,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		io.WriteString(w, "ok\n")
 	})
+	mux.Handle("/", cu.Handler()) // catch-up, aliases, browse API
 	root := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Ingest paths are validated by the archiver itself, before any
 		// path cleaning, so traversal attempts get 400, not a redirect.

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
-	"time"
 
 	"github.com/reapd/reapd/trackfile"
 )
@@ -44,22 +43,4 @@ func body(t testing.TB, resp *http.Response) string {
 		t.Fatal(err)
 	}
 	return string(b)
-}
-
-func TestSmoke(t *testing.T) {
-	s, _ := realArchive(t)
-	srv := s.server(epoch0.Add(160 * time.Second))
-	h := srv.Handler()
-	for _, u := range []string{
-		"/catchup/ch1/manifest.mpd?start=1767225610.5&end=1767225750",
-		"/catchup/ch1/master.m3u8?start=1767225610.5&end=1767225750",
-		"/catchup/ch1/hls/a.m3u8?start=1767225610.5&end=1767225750",
-		"/catchup/ch1/manifest.mpd?start=1767225700",
-		"/api/channels",
-		"/api/channels/ch1",
-		"/api/channels/ch1/coverage",
-	} {
-		resp := get(t, h, u)
-		t.Logf("%s → %d %v\n%s", u, resp.StatusCode, resp.Header, body(t, resp))
-	}
 }

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Runs every benchmark of the module (BENCHTIME each, default 2s) and
+# prints the figures of the catch-up acceptance (issue 4, acceptance 5):
+# 24-hour manifest generation warm and cold, and segment serving
+# throughput as a ratio to reading the same bytes straight from the store,
+# for a synthetic archive of 7 days × 3 tracks × 2 s segments on the file
+# store. A figure that misses its target is marked MISS; with
+# BENCH_STRICT=1 that fails the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+benchtime=${BENCHTIME:-2s}
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+go test -run '^$' -bench . -benchtime "$benchtime" ./... | tee "$out"
+
+# metric NAME UNIT: the value of UNIT on the result line of benchmark NAME.
+metric() {
+  awk -v name="$1" -v unit="$2" '
+    $1 ~ "^" name "(-[0-9]+)?$" { for (i = 3; i < NF; i++) if ($(i+1) == unit) { print $i; exit } }' "$out"
+}
+
+miss=0
+# check LABEL VALUE OP TARGET UNIT
+check() {
+  local label=$1 value=$2 op=$3 target=$4 unit=$5 verdict
+  if [ -z "$value" ]; then
+    printf '  %-46s %12s\n' "$label" "(not run)"
+    miss=1
+    return
+  fi
+  if awk -v v="$value" -v t="$target" -v op="$op" 'BEGIN { exit !((op == "<" && v < t) || (op == ">=" && v >= t)) }'; then
+    verdict=ok
+  else
+    verdict=MISS
+    miss=1
+  fi
+  printf '  %-46s %10.3f %-4s (target %s %s %s) %s\n' "$label" "$value" "$unit" "$op" "$target" "$unit" "$verdict"
+}
+
+m=BenchmarkCatchupManifest24h
+echo
+echo "== catch-up figures: synthetic archive of 7 days x 3 tracks x 2 s segments, file store =="
+check "24 h DASH manifest, warm, median"       "$(metric $m/dash/warm warm-median-ms)" "<" 20 ms
+check "24 h DASH manifest, warm, p99"          "$(metric $m/dash/warm warm-p99-ms)" "<" 20 ms
+check "24 h DASH manifest, cold, median"       "$(metric $m/dash/cold cold-median-ms)" "<" 300 ms
+check "24 h DASH manifest, cold, p99"          "$(metric $m/dash/cold cold-p99-ms)" "<" 300 ms
+check "24 h HLS media playlist, warm, median"  "$(metric $m/hls-media/warm warm-median-ms)" "<" 20 ms
+check "24 h HLS media playlist, warm, p99"     "$(metric $m/hls-media/warm warm-p99-ms)" "<" 20 ms
+check "24 h HLS media playlist, cold, median"  "$(metric $m/hls-media/cold cold-median-ms)" "<" 300 ms
+check "24 h HLS media playlist, cold, p99"     "$(metric $m/hls-media/cold cold-p99-ms)" "<" 300 ms
+t=BenchmarkCatchupSegmentThroughput
+check "segment serving / straight store read"   "$(metric $t ratio)" ">=" 0.8 x
+printf '  %-46s %10s MB/s served, %s MB/s from the store; over loopback HTTP %s x\n' \
+  "(throughput, for information)" "$(metric $t served-MB/s)" "$(metric $t store-MB/s)" "$(metric $t loopback-ratio)"
+
+if [ "$miss" = 1 ] && [ "${BENCH_STRICT:-0}" = 1 ]; then
+  echo "bench: a figure misses its target" >&2
+  exit 1
+fi
