@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -272,4 +273,51 @@ func containsPrefix(ks []string, p string) bool {
 		}
 	}
 	return false
+}
+
+// TestRedundantEncodersReplayCapturedFFmpeg replays a captured ffmpeg DASH
+// ingest session (testdata/ffmpeg/ldash) from two "encoders" at once, one
+// of them in reverse order: one copy of each segment is staged, and the
+// duplicate counter equals the copies the second encoder sent.
+func TestRedundantEncodersReplayCapturedFFmpeg(t *testing.T) {
+	dir := "../testdata/ffmpeg/ldash/"
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chunks []string
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "chunk-") {
+			chunks = append(chunks, e.Name())
+		}
+	}
+	r := newRig(t, nil, nil)
+	var wg sync.WaitGroup
+	for e := 0; e < 2; e++ {
+		wg.Add(1)
+		go func(e int) {
+			defer wg.Done()
+			for _, name := range []string{"manifest.mpd", "init-stream0.m4s", "init-stream1.m4s"} {
+				b, _ := os.ReadFile(dir + name)
+				r.mustSend(http.MethodPut, "/ingest/ch1/"+name, b)
+			}
+			for i := range chunks {
+				name := chunks[i]
+				if e == 1 {
+					name = chunks[len(chunks)-1-i]
+				}
+				b, _ := os.ReadFile(dir + name)
+				r.mustSend(http.MethodPut, "/ingest/ch1/"+name, b)
+			}
+		}(e)
+	}
+	wg.Wait()
+	staged := len(r.staged("ch1", "0")) + len(r.staged("ch1", "1"))
+	if staged != len(chunks) {
+		t.Errorf("staged %d segments, the session has %d", staged, len(chunks))
+	}
+	dups := r.count("ch1", "0", ResultDuplicate) + r.count("ch1", "1", ResultDuplicate)
+	if int(dups) != len(chunks) {
+		t.Errorf("duplicates counted %v, the second encoder sent %d copies", dups, len(chunks))
+	}
 }
