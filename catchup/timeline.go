@@ -26,14 +26,6 @@ type trackTimeline struct {
 	segs   []segment
 }
 
-// run returns the storage track file run of s, nil for a staged segment.
-func (tl *trackTimeline) run(s *segment) *trackfile.Run {
-	if s.src < 0 {
-		return nil
-	}
-	return tl.runs[s.src]
-}
-
 // hash returns the content hash of the CMAF header of s.
 func (tl *trackTimeline) hash(s *segment) string {
 	if s.src < 0 {

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os/exec"
+	"regexp"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/reapd/reapd/blobstore"
+	"github.com/reapd/reapd/blobstore/blobstoretest"
+)
+
+// Real ffmpeg (DASH ingest, low-latency chunked PUTs) into a reapd process
+// that archives to a real S3 or GCS server: every segment reapd
+// acknowledged ends up in exactly one storage track file, byte for byte.
+
+func TestFFmpegToReapdOnS3(t *testing.T) {
+	srv := blobstoretest.StartS3(t)
+	runFFmpegToStore(t, srv.URL(), nil)
+}
+
+// TestFFmpegToReapdOnGCS opens the bucket as an operator would an
+// emulator: gs://bucket with STORAGE_EMULATOR_HOST.
+func TestFFmpegToReapdOnGCS(t *testing.T) {
+	srv := blobstoretest.StartGCS(t)
+	u, env := srv.EnvURL()
+	runFFmpegToStore(t, u, env)
+}
+
+func needFFmpeg(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Fatal("ffmpeg is required: run `make test-deps` (apt-get install ffmpeg)")
+	}
+}
+
+// chunkPath matches ffmpeg's media segment names; the group is the track.
+var chunkPath = regexp.MustCompile(`/chunk-stream(\d+)-\d+\.m4s$`)
+
+func runFFmpegToStore(t *testing.T, store string, env []string) {
+	needFFmpeg(t)
+	p := startReapdEnv(t, store, env, crashFlags...)
+	rec := newRecordingProxy(t, p.addr)
+	// One whole storage period (10 s = 5 segments per track) an hour
+	// ahead: it is finalized because it is complete, as soon as ffmpeg is
+	// done. The audio stops short of the period's end so that its last
+	// segment stays inside it.
+	epoch := (time.Now().Unix() + 3600) / 10 * 10
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin",
+		"-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25:duration=10",
+		"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=9.9",
+		"-vf", fmt.Sprintf("setpts=PTS+%d/TB", epoch), "-af", fmt.Sprintf("asetpts=PTS+%d/TB", epoch),
+		"-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-keyint_min", "50", "-sc_threshold", "0",
+		"-c:a", "aac", "-f", "dash", "-method", "PUT", "-http_persistent", "1", "-seg_duration", "2",
+		"-streaming", "1", "-ldash", "1", "-frag_type", "duration", "-frag_duration", "0.5",
+		"-format_options", "movflags=+cmaf+frag_discont", "-write_prft", "1",
+		rec.srv.URL+"/ingest/ch1/manifest.mpd")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	rec.settle()
+
+	sent := map[string][][]byte{}
+	for path, bodies := range rec.acked() {
+		if m := chunkPath.FindStringSubmatch(path); m != nil {
+			sent[m[1]] = append(sent[m[1]], bodies...)
+		}
+	}
+	if len(sent["0"]) != 5 || len(sent["1"]) != 5 {
+		t.Fatalf("reapd acknowledged %d video and %d audio segments, want 5 each", len(sent["0"]), len(sent["1"]))
+	}
+	st := openStoreEnv(t, store, env)
+	var sums map[string][32]byte
+	if !poll(60*time.Second, func() bool { s, done := archiveSums(st); sums = s; return done }) {
+		t.Fatalf("not finalized within a minute: %d archive objects\n%s", len(sums), tailLogs(p))
+	}
+	t.Logf("archive on %s: %v", st.URL(), sortedKeys(sums))
+	archived := archivedSegments(t, st, "ch1")
+	for track, bodies := range sent {
+		got := archived[track]
+		if len(got) != len(bodies) {
+			t.Errorf("track %s: %d segments acknowledged, %d in track files", track, len(bodies), len(got))
+		}
+		for i, b := range bodies {
+			found := 0
+			for _, a := range got {
+				if bytes.Equal(a, b) {
+					found++
+				}
+			}
+			if found != 1 {
+				t.Errorf("track %s: acknowledged segment #%d (%d bytes) is in %d track files, want 1", track, i, len(b), found)
+			}
+		}
+	}
+	count, _, _ := indexedSegments(t, st, "ch1")
+	for track, ns := range count {
+		for n, c := range ns {
+			if c != 1 {
+				t.Errorf("track %s n=%d in %d track files", track, n, c)
+			}
+		}
+	}
+	p.stop(t)
+}
+
+// archivedSegments reads every segment of every storage track file of a
+// channel back from the store (by the ranges of the period indexes).
+func archivedSegments(t *testing.T, st *blobstore.Store, channel string) map[string][][]byte {
+	t.Helper()
+	ctx := context.Background()
+	_, refs, files := indexedSegments(t, st, channel)
+	out := map[string][][]byte{}
+	for track, byN := range refs {
+		for n, ref := range byN {
+			r, err := st.NewRangeReader(ctx, files[track][n], ref.Offset, ref.Size)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := io.ReadAll(r)
+			r.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[track] = append(out[track], b)
+		}
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// tailLogs returns the end of a reapd process's logs.
+func tailLogs(p *proc) string {
+	l := p.logs.String()
+	return l[max(0, len(l)-6000):]
+}
