@@ -58,3 +58,11 @@ if [ "$miss" = 1 ] && [ "${BENCH_STRICT:-0}" = 1 ]; then
   echo "bench: a figure misses its target" >&2
   exit 1
 fi
+
+# Finalizing one storage period must stay memory-bounded (issue 3,
+# acceptance 6): 1 hour of a 6 Mbit/s track, peak RSS of the finalizing
+# process under 150 MB. Needs about 2.7 GB of temporary disk.
+echo
+echo "== finalize figures: one storage period, file store =="
+go build -o "${TMPDIR:-/tmp}/reapd-bench" ./cmd/reapd-bench
+"${TMPDIR:-/tmp}/reapd-bench" -period "${BENCH_PERIOD:-1h}" -mbps 6 | sed 's/^/  /'
