@@ -58,7 +58,10 @@ func (a *Archiver) writeError(w http.ResponseWriter, log *slog.Logger, channel s
 	status := statusOf(err)
 	a.metrics.Rejects.WithLabelValues(channel, strconv.Itoa(status)).Inc()
 	level := slog.LevelWarn
-	if status >= 500 {
+	switch {
+	case status == 499:
+		level = slog.LevelInfo
+	case status >= 500:
 		level = slog.LevelError
 	}
 	log.Log(context.Background(), level, "ingest rejected", "status", status, "err", err)

@@ -3,6 +3,7 @@ package archive
 import (
 	"context"
 	"crypto/subtle"
+	"fmt"
 	"net/http"
 	"strings"
 )
@@ -46,6 +47,11 @@ func (a *Archiver) handleIngest(w http.ResponseWriter, r *http.Request) {
 			defer cancel()
 			err = c.ingestMedia(ctx, track, http.MaxBytesReader(w, r.Body, a.bodyLimit(streams)), streams)
 		}
+	}
+	if err != nil && r.Context().Err() != nil && statusOf(err) == http.StatusBadRequest {
+		// The encoder hung up mid-body (ffmpeg does at exit): a cut body,
+		// not a malformed one. Complete segments before the cut are staged.
+		err = &statusError{status: 499, err: fmt.Errorf("client closed the request mid-body: %w", err)}
 	}
 	if err != nil {
 		a.writeError(w, log, name, err)

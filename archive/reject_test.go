@@ -3,11 +3,15 @@ package archive
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/reapd/reapd/blobstore"
 )
@@ -172,5 +176,35 @@ func TestStoreFailureAnswers503ThenRetryStagesOnce(t *testing.T) {
 	}
 	if c := r.count("ch1", "a", ResultStaged); c != 1 {
 		t.Errorf("staged counter %v, want 1", c)
+	}
+}
+
+// TestEncoderHangingUpMidBodyIsNotAClientError: a body cut by the encoder
+// going away (ffmpeg at exit) is counted as 499, not as a malformed 400.
+func TestEncoderHangingUpMidBodyIsNotAClientError(t *testing.T) {
+	r := newRig(t, nil, nil)
+	sendHeader(r)
+	seg := segAt(n0)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(r.srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	half := seg[:len(seg)/2]
+	fmt.Fprintf(conn, "POST /ingest/ch1/a/1.cmfa HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n", len(half))
+	conn.Write(append(half, "\r\n"...))
+	time.Sleep(100 * time.Millisecond)
+	conn.Close()
+	rejects := func(code string) float64 {
+		return testutil.ToFloat64(r.a.metrics.Rejects.WithLabelValues("ch1", code))
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for rejects("499") == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if rejects("499") != 1 || rejects("400") != 0 {
+		t.Errorf("rejects: 499=%v 400=%v, want the cut body counted as 499", rejects("499"), rejects("400"))
+	}
+	if len(r.staged("ch1", "a")) != 0 {
+		t.Errorf("half a segment was staged")
 	}
 }

@@ -74,6 +74,7 @@ func (t *track) stage(ctx context.Context, raw []byte) error {
 			_, err := st.Stat(ctx, trackfile.StagedKey(t.c.name, t.name, n, h.Info.Ext, o))
 			if err == nil {
 				t.counted(n, ResultDuplicate, raw)
+				t.c.noteStaged(t.name, n)
 				return nil
 			}
 			if !errors.Is(err, blobstore.ErrNotFound) {
@@ -86,7 +87,12 @@ func (t *track) stage(ctx context.Context, raw []byte) error {
 	err = st.Create(ctx, key, raw)
 	switch {
 	case errors.Is(err, blobstore.ErrExists):
+		// Staged by another encoder's copy, or by another archiver on a
+		// shared bucket: the finalizer must know the segment is there, so
+		// that this archiver sees the period complete (or due) even when
+		// the one that won the segment is gone.
 		t.counted(n, ResultDuplicate, raw)
+		t.c.noteStaged(t.name, n)
 		return nil
 	case err != nil:
 		a.metrics.StoreErrors.WithLabelValues("create").Inc()

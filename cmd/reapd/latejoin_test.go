@@ -21,12 +21,12 @@ import (
 func TestLateJoinerOnS3(t *testing.T) {
 	srv := blobstoretest.StartS3(t)
 	store := srv.URL()
-	in := newInputAt(6, (time.Now().Unix()+3600)/2/5*5) // periods finalize when complete
+	in := newInputAt(6, pastN0())
 	tracks := []string{"a", "b"}
 	const joinAt, leaveAt = 7, 17 // mid period 1, mid period 3
 
-	a := startReapd(t, store, crashFlags...)
-	b := startReapd(t, store, crashFlags...)
+	a := startReapd(t, store, completeFlags...)
+	b := startReapd(t, store, completeFlags...)
 	live := []*proc{a, b}
 	headers := func(p *proc) {
 		for _, name := range tracks {
@@ -41,7 +41,7 @@ func TestLateJoinerOnS3(t *testing.T) {
 	for j := range in.segs["a"] {
 		switch j {
 		case joinAt:
-			c = startReapd(t, store, crashFlags...)
+			c = startReapd(t, store, completeFlags...)
 			headers(c) // a new destination gets the encoder's header first
 			live = append(live, c)
 		case leaveAt:
@@ -76,6 +76,10 @@ func TestLateJoinerOnS3(t *testing.T) {
 			}
 		}
 	}
+	// Catch-up plays it all on C, and on an instance that never received
+	// a segment: instances share nothing but the store.
+	checkCatchup(t, c.addr, in)
+	checkCatchup(t, startReapd(t, store, completeFlags...).addr, in)
 	wantSameArchive(t, sums, singleInstanceSums(t, in))
 	c.stop(t)
 }

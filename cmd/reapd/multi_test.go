@@ -3,27 +3,33 @@ package main
 import (
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 )
 
 // runMultiInstance is issue 5's scenario on one shared store: two reapd on
-// one bucket, two encoders each sending every segment to both (REaP
-// cross-transmission); one reapd is SIGKILLed mid-period and restarted,
-// one encoder stops later. Every acknowledged segment must end up in exactly
-// one storage track file, and the archive must equal a single-instance
-// run's, byte for byte.
+// one bucket, two encoders each sending every segment to both at once
+// (REaP cross-transmission: either reapd may win a segment). In the middle
+// of period 1 one reapd is SIGKILLed; the encoders go on with the other
+// alone for a few segments, then it is restarted and gets the rest. One
+// encoder fails in period 2 and comes back in period 3 (it sends its
+// headers again and goes on from the live edge). Every segment sent to a
+// live reapd must end up in exactly one storage track file, and the
+// archive must equal a single-instance run's, byte for byte.
 func runMultiInstance(t *testing.T, shared, single string, env ...string) {
-	n0 := (time.Now().Unix() + 3600) / 2 / 5 * 5 // ahead: periods finalize when complete
-	in := newInputAt(4, n0)
-	flags := append([]string{}, crashFlags...)
+	in := newInputAt(4, pastN0())
+	flags := completeFlags
 	procs := []*proc{startReapdEnv(t, shared, env, flags...), startReapdEnv(t, shared, env, flags...)}
 	var mu sync.Mutex // guards procs[0] across the restart
 	current := func(i int) *proc { mu.Lock(); defer mu.Unlock(); return procs[i] }
 
+	// Segment indexes (of 20 per track, 5 per period) where things happen.
+	const killAt, restartAt, encoderDown, encoderBack = 7, 11, 12, 16
+	var killed sync.WaitGroup // encoders reached killAt: reapd 0 may die
+	killed.Add(2)
+	restarted := make(chan struct{}) // reapd 0 is back
+	var acked [2]sync.Map            // track index → n → true: a live reapd said 200
 	total := len(in.segs["a"])
-	var sent atomic.Int64
 	var wg sync.WaitGroup
 	for e := 0; e < 2; e++ {
 		wg.Add(1)
@@ -38,34 +44,54 @@ func runMultiInstance(t *testing.T, shared, single string, env ...string) {
 				headersTo(current(i))
 			}
 			for j := 0; j < total; j++ {
-				if e == 1 && j == total*7/10 {
-					return // encoder 2 fails for good
+				switch j {
+				case killAt:
+					killed.Done()
+				case restartAt:
+					<-restarted
 				}
-				for _, name := range []string{"a", "b"} {
+				if e == 1 && j >= encoderDown && j < encoderBack {
+					continue // encoder 2 is down
+				}
+				if e == 1 && j == encoderBack {
+					for i := 0; i < 2; i++ {
+						headersTo(current(i))
+					}
+				}
+				for ti, name := range []string{"a", "b"} {
+					var both sync.WaitGroup
 					for i := 0; i < 2; i++ {
 						p := current(i)
 						// A restarted reapd resumes the track's header
 						// from the store: encoders do not resend it.
-						if p.post(in.path(name), in.segs[name][j]) == http.StatusOK {
-							sent.Add(1)
-						}
+						both.Go(func() {
+							if p.post(in.path(name), in.segs[name][j]) == http.StatusOK {
+								acked[ti].Store(in.n0+int64(j), true)
+							}
+						})
 					}
+					both.Wait()
 				}
 				time.Sleep(3 * time.Millisecond)
 			}
 		}(e)
 	}
-	// Kill reapd 0 mid-period, restart it a little later.
-	for sent.Load() < int64(total*2*2*2*4/10) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	killed.Wait()
 	current(0).kill()
-	time.Sleep(100 * time.Millisecond)
+	time.Sleep(100 * time.Millisecond) // the encoders go on with reapd 1 alone
 	p := startReapdEnv(t, shared, env, flags...)
 	mu.Lock()
 	procs[0] = p
 	mu.Unlock()
+	close(restarted)
 	wg.Wait()
+	for ti, name := range []string{"a", "b"} {
+		for j := range in.segs[name] {
+			if _, ok := acked[ti].Load(in.n0 + int64(j)); !ok {
+				t.Fatalf("%s segment %d was acknowledged by no reapd", name, j)
+			}
+		}
+	}
 
 	ref := startReapdEnv(t, single, env, flags...)
 	for _, name := range []string{"a", "b"} {
@@ -85,11 +111,16 @@ func runMultiInstance(t *testing.T, shared, single string, env ...string) {
 		count, _, _ := indexedSegments(t, st, "ch1")
 		for _, name := range []string{"a", "b"} {
 			for j := range in.segs[name] {
-				if c := count[name][n0+int64(j)]; c != 1 {
-					t.Errorf("%s: %s n=%d in %d track files, want 1", url, name, n0+int64(j), c)
+				if c := count[name][in.n0+int64(j)]; c != 1 {
+					t.Errorf("%s: %s n=%d in %d track files, want 1", url, name, in.n0+int64(j), c)
 				}
 			}
 		}
+	}
+	// Catch-up on either instance plays all of it: each reads what the
+	// other archived.
+	for i := range procs {
+		checkCatchup(t, current(i).addr, in)
 	}
 	for key, s := range sums[1] {
 		if o, ok := sums[0][key]; !ok || o != s {

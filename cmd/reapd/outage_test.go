@@ -20,8 +20,8 @@ const outageLength = 30 * time.Second
 // and identical to a single-instance run without outage.
 func TestS3OutageDuringIngest(t *testing.T) {
 	srv := blobstoretest.StartS3(t)
-	p := startReapdEnv(t, srv.URL(), nil, crashFlags...)
-	in := newInputAt(4, (time.Now().Unix()+3600)/2/5*5) // ahead: periods finalize when complete
+	p := startReapdEnv(t, srv.URL(), nil, completeFlags...)
+	in := newInputAt(4, pastN0())
 	enc := &encoder{}
 	tracks := []string{"a", "b"}
 	for _, name := range tracks {
@@ -39,15 +39,15 @@ func TestS3OutageDuringIngest(t *testing.T) {
 		}
 		return nil
 	}
-	// Period 0 complete, period 1 begun; then the store goes away before
-	// the finalizer (every 500 ms) is through with period 0.
-	if err := sendFrom(0, 7); err != nil {
+	// Period 0 complete; the store goes away at once, before the
+	// finalizer (every 500 ms) is through with it.
+	if err := sendFrom(0, 5); err != nil {
 		t.Fatal(err)
 	}
 	srv.Stop(t)
 	down := time.Now()
 	done := make(chan error, 1)
-	go func() { done <- sendFrom(7, len(in.segs["a"])) }()
+	go func() { done <- sendFrom(5, len(in.segs["a"])) }()
 
 	time.Sleep(outageLength / 2)
 	if code := get(p.addr, "/readyz"); code != http.StatusServiceUnavailable {
@@ -91,6 +91,7 @@ func TestS3OutageDuringIngest(t *testing.T) {
 			}
 		}
 	}
+	checkCatchup(t, p.addr, in)
 	wantSameArchive(t, sums, singleInstanceSums(t, in))
 	p.stop(t)
 }

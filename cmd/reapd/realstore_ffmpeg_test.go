@@ -17,7 +17,8 @@ import (
 
 // Real ffmpeg (DASH ingest, low-latency chunked PUTs) into a reapd process
 // that archives to a real S3 or GCS server: every segment reapd
-// acknowledged ends up in exactly one storage track file, byte for byte.
+// acknowledged ends up in exactly one storage track file, byte for byte,
+// and catch-up serves them all back.
 
 func TestFFmpegToReapdOnS3(t *testing.T) {
 	srv := blobstoretest.StartS3(t)
@@ -44,44 +45,58 @@ var chunkPath = regexp.MustCompile(`/chunk-stream(\d+)-\d+\.m4s$`)
 
 func runFFmpegToStore(t *testing.T, store string, env []string) {
 	needFFmpeg(t)
-	p := startReapdEnv(t, store, env, crashFlags...)
+	p := startReapdEnv(t, store, env, completeFlags...)
 	rec := newRecordingProxy(t, p.addr)
-	// One whole storage period (10 s = 5 segments per track) an hour
-	// ahead: it is finalized because it is complete, as soon as ffmpeg is
-	// done. The audio stops short of the period's end so that its last
-	// segment stays inside it.
-	epoch := (time.Now().Unix() + 3600) / 10 * 10
+	// Media from the start of a storage period (10 s = 5 segments per
+	// track) an hour ago, and one segment more: ffmpeg exits without
+	// waiting for its last answers, and its last request is sometimes cut
+	// short (connection reset) and refused. The period before it is
+	// complete, so it is finalized as soon as ffmpeg is done.
+	epoch := pastN0() * 2
+	n0 := epoch / 2
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin",
-		"-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25:duration=10",
-		"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=9.9",
+	cmd := exec.CommandContext(ctx, "ffmpeg", "-hide_banner", "-loglevel", "warning", "-nostdin",
+		"-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25:duration=12",
+		"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=11.9",
 		"-vf", fmt.Sprintf("setpts=PTS+%d/TB", epoch), "-af", fmt.Sprintf("asetpts=PTS+%d/TB", epoch),
 		"-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-keyint_min", "50", "-sc_threshold", "0",
 		"-c:a", "aac", "-f", "dash", "-method", "PUT", "-http_persistent", "1", "-seg_duration", "2",
 		"-streaming", "1", "-ldash", "1", "-frag_type", "duration", "-frag_duration", "0.5",
 		"-format_options", "movflags=+cmaf+frag_discont", "-write_prft", "1",
 		rec.srv.URL+"/ingest/ch1/manifest.mpd")
-	if out, err := cmd.CombinedOutput(); err != nil {
+	out, err := cmd.CombinedOutput()
+	if err != nil {
 		t.Fatalf("ffmpeg: %v\n%s", err, out)
 	}
 	rec.settle()
 
-	sent := map[string][][]byte{}
-	for path, bodies := range rec.acked() {
-		if m := chunkPath.FindStringSubmatch(path); m != nil {
-			sent[m[1]] = append(sent[m[1]], bodies...)
+	sent := map[string][][]byte{} // track → the period's segments, in order
+	acked := rec.acked()
+	for _, path := range sortedKeys(acked) { // ffmpeg numbers with %05d
+		if m := chunkPath.FindStringSubmatch(path); m != nil && len(sent[m[1]]) < 5 {
+			sent[m[1]] = append(sent[m[1]], acked[path]...)
 		}
 	}
 	if len(sent["0"]) != 5 || len(sent["1"]) != 5 {
-		t.Fatalf("reapd acknowledged %d video and %d audio segments, want 5 each", len(sent["0"]), len(sent["1"]))
+		t.Fatalf("reapd acknowledged %d video and %d audio segments of the period, want 5 each; not acknowledged: %q\nffmpeg:\n%s\n%s",
+			len(sent["0"]), len(sent["1"]), rec.notAcked(), out, tailLogs(p))
 	}
 	st := openStoreEnv(t, store, env)
-	var sums map[string][32]byte
-	if !poll(60*time.Second, func() bool { s, done := archiveSums(st); sums = s; return done }) {
-		t.Fatalf("not finalized within a minute: %d archive objects\n%s", len(sums), tailLogs(p))
+	finalized := func() bool {
+		count, _, _ := indexedSegments(t, st, "ch1")
+		for _, track := range []string{"0", "1"} {
+			for n := n0; n < n0+5; n++ {
+				if count[track][n] == 0 {
+					return false
+				}
+			}
+		}
+		return true
 	}
-	t.Logf("archive on %s: %v", st.URL(), sortedKeys(sums))
+	if !poll(60*time.Second, finalized) {
+		t.Fatalf("the period was not finalized within a minute\n%s", tailLogs(p))
+	}
 	archived := archivedSegments(t, st, "ch1")
 	for track, bodies := range sent {
 		got := archived[track]
@@ -100,14 +115,18 @@ func runFFmpegToStore(t *testing.T, store string, env []string) {
 			}
 		}
 	}
-	count, _, _ := indexedSegments(t, st, "ch1")
+	count, _, files := indexedSegments(t, st, "ch1")
 	for track, ns := range count {
 		for n, c := range ns {
 			if c != 1 {
 				t.Errorf("track %s n=%d in %d track files", track, n, c)
 			}
 		}
+		if f := files[track][n0]; f != files[track][n0+4] {
+			t.Errorf("track %s: the period is in several files (%s, %s)", track, f, files[track][n0+4])
+		}
 	}
+	checkCatchupWindow(t, p.addr, epoch, sent)
 	p.stop(t)
 }
 
@@ -135,6 +154,7 @@ func archivedSegments(t *testing.T, st *blobstore.Store, channel string) map[str
 	return out
 }
 
+// sortedKeys returns the keys of m in order.
 func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {

@@ -16,3 +16,10 @@ func TestTwoArchiversOneS3Bucket(t *testing.T) {
 	shared, env := srv.EnvURL()
 	runMultiInstance(t, shared, single, env...)
 }
+
+// TestTwoArchiversOneGCSBucket is the same on a GCS emulator
+// (fake-gcs-server), the bucket URL carrying the endpoint.
+func TestTwoArchiversOneGCSBucket(t *testing.T) {
+	srv := blobstoretest.StartGCS(t)
+	runMultiInstance(t, srv.URL(), srv.NewBucket(t, "single"))
+}

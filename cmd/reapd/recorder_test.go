@@ -3,13 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"sync"
 	"testing"
+	"time"
 )
 
 // recordingProxy sits between an encoder and reapd and records the body
@@ -20,8 +23,10 @@ import (
 type recordingProxy struct {
 	srv *httptest.Server
 
-	mu     sync.Mutex
-	bodies map[string][][]byte // path → acknowledged bodies, in order
+	mu      sync.Mutex
+	bodies  map[string][][]byte // path → acknowledged bodies, in order
+	refused []string            // "METHOD path: status (bytes)" of the other answers
+	conns   map[net.Conn]http.ConnState
 }
 
 func newRecordingProxy(t *testing.T, addr string) *recordingProxy {
@@ -29,8 +34,8 @@ func newRecordingProxy(t *testing.T, addr string) *recordingProxy {
 	target := &url.URL{Scheme: "http", Host: addr}
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	proxy.FlushInterval = -1
-	rp := &recordingProxy{bodies: map[string][][]byte{}}
-	rp.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	rp := &recordingProxy{bodies: map[string][][]byte{}, conns: map[net.Conn]http.ConnState{}}
+	rp.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var buf bytes.Buffer
 		r = r.WithContext(context.WithoutCancel(r.Context()))
 		r.Body = struct {
@@ -38,19 +43,62 @@ func newRecordingProxy(t *testing.T, addr string) *recordingProxy {
 			io.Closer
 		}{io.TeeReader(r.Body, &buf), r.Body}
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		// Deferred: when the encoder has hung up, the proxy fails to copy
+		// reapd's answer to it and panics (http.ErrAbortHandler), after
+		// reapd answered.
+		defer func() { rp.record(r, sw.status, buf.Bytes()) }()
 		proxy.ServeHTTP(sw, r)
-		if sw.status == http.StatusOK && (r.Method == http.MethodPost || r.Method == http.MethodPut) {
-			rp.mu.Lock()
-			rp.bodies[r.URL.Path] = append(rp.bodies[r.URL.Path], buf.Bytes())
-			rp.mu.Unlock()
-		}
 	}))
+	rp.srv.Config.ConnState = func(c net.Conn, st http.ConnState) {
+		rp.mu.Lock()
+		defer rp.mu.Unlock()
+		rp.conns[c] = st
+		if st == http.StateClosed || st == http.StateHijacked {
+			delete(rp.conns, c)
+		}
+	}
+	rp.srv.Start()
 	t.Cleanup(rp.srv.Close)
 	return rp
 }
 
-// settle waits for the requests still in flight.
-func (rp *recordingProxy) settle() { rp.srv.Close() }
+// record notes a POST or PUT and reapd's answer to it.
+func (rp *recordingProxy) record(r *http.Request, status int, body []byte) {
+	if r.Method != http.MethodPost && r.Method != http.MethodPut {
+		return
+	}
+	rp.mu.Lock()
+	defer rp.mu.Unlock()
+	if status == http.StatusOK {
+		rp.bodies[r.URL.Path] = append(rp.bodies[r.URL.Path], body)
+	} else {
+		rp.refused = append(rp.refused, fmt.Sprintf("%s %s: %d (%d bytes)", r.Method, r.URL.Path, status, len(body)))
+	}
+}
+
+// settle waits for the requests still in flight, then closes the proxy.
+// An encoder that exits right after writing its last request leaves it in
+// the socket; httptest's Close would drop a connection whose request was
+// not read yet, so settle first waits (up to 10 s) until every connection
+// is idle.
+func (rp *recordingProxy) settle() {
+	end := time.Now().Add(10 * time.Second)
+	for time.Now().Before(end) {
+		rp.mu.Lock()
+		busy := 0
+		for _, st := range rp.conns {
+			if st == http.StateNew || st == http.StateActive {
+				busy++
+			}
+		}
+		rp.mu.Unlock()
+		if busy == 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	rp.srv.Close()
+}
 
 // acked returns the acknowledged bodies by path.
 func (rp *recordingProxy) acked() map[string][][]byte {
@@ -61,6 +109,13 @@ func (rp *recordingProxy) acked() map[string][][]byte {
 		out[p] = append([][]byte(nil), b...)
 	}
 	return out
+}
+
+// notAcked lists the requests reapd did not answer with 200.
+func (rp *recordingProxy) notAcked() []string {
+	rp.mu.Lock()
+	defer rp.mu.Unlock()
+	return append([]string(nil), rp.refused...)
 }
 
 // statusWriter remembers the status a handler answered with.

@@ -12,7 +12,7 @@ import (
 func singleInstanceSums(t *testing.T, in *input) map[string][32]byte {
 	t.Helper()
 	store := "file://" + t.TempDir()
-	ref := startReapd(t, store, crashFlags...)
+	ref := startReapd(t, store, completeFlags...)
 	for _, name := range []string{"a", "b"} {
 		if code := ref.post(in.header(name), in.tracks[name].Header()); code != http.StatusOK {
 			t.Fatalf("single instance: header %s: %d", name, code)
