@@ -33,7 +33,8 @@ type Options struct {
 	// finalizing is respected before this one takes over; default 2 min.
 	ClaimLease time.Duration
 	// StoreTimeout bounds the store writes of one ingest request; default
-	// 60 s.
+	// 20 s (a live encoder's retry is worth more than a long wait on a
+	// store that hangs).
 	StoreTimeout time.Duration
 	// FinalizeTick is how often the finalizer checks pending periods;
 	// default 500 ms. RescanInterval is how often it rescans the store for
@@ -117,7 +118,7 @@ func (o *Options) withDefaults() Options {
 		x.ClaimLease = 2 * time.Minute
 	}
 	if x.StoreTimeout <= 0 {
-		x.StoreTimeout = 60 * time.Second
+		x.StoreTimeout = 20 * time.Second
 	}
 	if x.FinalizeTick <= 0 {
 		x.FinalizeTick = 500 * time.Millisecond
