@@ -32,22 +32,19 @@ func (c *channel) header(ctx context.Context, track, hash, ext string) (*trackfi
 	return h, key, nil
 }
 
-// normalized reads a staged segment and returns its bytes as stored in a
-// track file (sidx dropped, STS applied) with its parsed form.
-func (c *channel) normalized(ctx context.Context, key string, h *trackfile.Header, offset int64) ([]byte, *trackfile.Segment, error) {
-	raw, err := c.a.store.Get(ctx, key)
+// prepared reads a staged segment and returns its bytes as stored in a
+// track file (sidx dropped, STS applied) with their SegmentInfo, and the
+// raw bytes as staged.
+func (c *channel) prepared(ctx context.Context, s plannedSegment, h *trackfile.Header, offset int64) ([]byte, trackfile.SegmentInfo, []byte, error) {
+	raw, err := c.a.store.Get(ctx, s.key)
 	if err != nil {
-		return nil, nil, fmt.Errorf("staged %s: %w", key, err)
+		return nil, trackfile.SegmentInfo{}, nil, fmt.Errorf("staged %s: %w", s.key, err)
 	}
-	seg, err := trackfile.ParseSegment(raw, h)
+	out, info, err := trackfile.PrepareSegment(raw, h, s.n, offset)
 	if err != nil {
-		return nil, nil, fmt.Errorf("staged %s: %w", key, err)
+		return nil, trackfile.SegmentInfo{}, nil, fmt.Errorf("staged %s: %w", s.key, err)
 	}
-	out, err := trackfile.NormalizeWith(raw, offset, &trackfile.NormalizeOptions{Timescale: h.Info.Timescale})
-	if err != nil {
-		return nil, nil, fmt.Errorf("staged %s: %w", key, err)
-	}
-	return out, seg, nil
+	return out, info, raw, nil
 }
 
 // writeRun writes one storage track file for a planned run, streaming one
@@ -62,20 +59,24 @@ func (c *channel) writeRun(ctx context.Context, k int64, pr plannedRun, fileKey 
 	infos := make([]trackfile.SegmentInfo, len(pr.segs))
 	lmsg := false
 	for i, s := range pr.segs {
-		b, seg, err := c.normalized(ctx, s.key, h, off)
+		_, info, raw, err := c.prepared(ctx, s, h, off)
 		if err != nil {
 			return trackfile.Run{}, err
 		}
-		infos[i] = trackfile.SegmentInfo{N: s.n, Time: uint64(int64(seg.BaseDecodeTime) + off),
-			EPT: uint64(int64(seg.EPT) + off), Duration: seg.Duration, Size: int64(len(b)),
-			StartsWithSAP: seg.StartsWithSAP, SAPType: seg.SAPType}
-		lmsg = seg.HasBrand("lmsg")
+		infos[i] = info
+		if i == len(pr.segs)-1 {
+			seg, err := trackfile.ParseSegment(raw, h)
+			if err != nil {
+				return trackfile.Run{}, err
+			}
+			lmsg = seg.HasBrand("lmsg")
+		}
 	}
 	var layout trackfile.HeadLayout
 	err = c.a.store.CreateFrom(ctx, fileKey, func(w io.Writer) error {
 		var err error
 		layout, err = trackfile.WriteTrackFile(w, h, infos, func(i int) ([]byte, error) {
-			b, _, err := c.normalized(ctx, pr.segs[i].key, h, off)
+			b, _, _, err := c.prepared(ctx, pr.segs[i], h, off)
 			return b, err
 		})
 		return err

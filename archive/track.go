@@ -104,14 +104,10 @@ func (t *track) currentHeader(ctx context.Context) (*trackfile.Header, error) {
 		t.resumed = false
 		return nil, fmt.Errorf("resume track %s header %s: %w", t.name, hash, errors.Join(err, blobstore.ErrUnavailable))
 	}
-	raw, err := st.Get(ctx, heads[0].Key)
+	h, _, err := t.c.header(ctx, t.name, hash, strings.TrimPrefix(path.Ext(heads[0].Key), "."))
 	if err != nil {
-		t.resumed = false
+		t.resumed = errors.Is(err, trackfile.ErrMalformed) // a store failure is retried
 		return nil, fmt.Errorf("resume track %s: %w", t.name, err)
-	}
-	h, err := trackfile.ParseHeader(raw)
-	if err != nil {
-		return nil, fmt.Errorf("resume track %s: stored header %s: %w", t.name, heads[0].Key, err)
 	}
 	t.header = h
 	t.log.Info("resumed track header from store", "header", h.Hash)
