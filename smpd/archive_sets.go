@@ -181,14 +181,7 @@ func (l *layout) continuousSet(sp *setPlan, runs []*archRun, p, prev *archPeriod
 // SegmentBase: the storage track file's sidx indexes its segments as
 // subsegments).
 func (l *layout) representation(r *archRun, pto uint64) *mpd.RepresentationType {
-	tp := l.tracks[r.Track]
-	var rep mpd.RepresentationType
-	if tp.rep != nil {
-		rep = *tp.rep
-		updateFromHeader(&rep, tp.set.tmpl, r)
-	} else {
-		rep = synthesizeRepresentation(r)
-	}
+	rep := l.baseRepresentation(r)
 	ts := r.Info.Timescale
 	rep.BaseURLs = []*mpd.BaseURLType{mpd.NewBaseURL(r.baseURL)}
 	rep.SegmentBase = &mpd.SegmentBaseType{
@@ -203,4 +196,17 @@ func (l *layout) representation(r *archRun, pto uint64) *mpd.RepresentationType 
 // byteRange renders [start, end) as an inclusive RFC 7233 range.
 func byteRange(start, end int64) string {
 	return strconv.FormatInt(start, 10) + "-" + strconv.FormatInt(end-1, 10)
+}
+
+// baseRepresentation is a run's Representation before its segment
+// addressing: the I-MPD's, updated from the CMAF header, or one
+// synthesized from the header alone.
+func (l *layout) baseRepresentation(r *archRun) mpd.RepresentationType {
+	tp := l.tracks[r.Track]
+	if tp.rep == nil {
+		return synthesizeRepresentation(r)
+	}
+	rep := *tp.rep
+	updateFromHeader(&rep, tp.set.tmpl, r)
+	return rep
 }

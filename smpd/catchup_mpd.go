@@ -217,19 +217,12 @@ func continuousTracks(cur, prev []*CatchupTrack) bool {
 // catchupRepresentation describes one track in one Period. Its timeline
 // is a placeholder S element that spliceTimelines replaces.
 func (l *layout) catchupRepresentation(tr *CatchupTrack, index int) *mpd.RepresentationType {
-	tp := l.tracks[tr.Track]
 	bw := tr.Bandwidth
 	if bw == 0 {
 		bw = tr.Info.Bandwidth
 	}
 	ar := &archRun{Run: &trackfile.Run{Track: tr.Track, Info: tr.Info}, bandwidth: bw}
-	var rep mpd.RepresentationType
-	if tp.rep != nil {
-		rep = *tp.rep
-		updateFromHeader(&rep, tp.set.tmpl, ar)
-	} else {
-		rep = synthesizeRepresentation(ar)
-	}
+	rep := l.baseRepresentation(ar)
 	ts, pto := tr.Timescale, tr.PresentationTimeOffset
 	st := &mpd.SegmentTemplateType{Media: tr.Media, Initialization: tr.Initialization}
 	st.Timescale = &ts
