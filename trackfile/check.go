@@ -65,6 +65,7 @@ func CheckSegment(seg *Segment, h *Header, g Grid, stsTicks int64) []Finding {
 			add("6.2 a", LevelError, subject, "tfdt %d + STS %d ticks is not a valid epoch time", seg.BaseDecodeTime, stsTicks)
 			return out
 		}
+		g.Phase = Rational{} // clause 6.2 a: the epoch grid itself, not a learned phase
 		n := g.SegmentIndex(t, ts)
 		subject = fmt.Sprintf("track %d segment n=%d", seg.TrackID, n)
 		start, end := g.SegmentStart(n, ts), g.SegmentStart(n+1, ts)

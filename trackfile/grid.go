@@ -102,50 +102,83 @@ func (r Rational) TicksSigned(timescale uint32) int64 {
 	return roundDiv(p, big.NewInt(r.Den)).Int64()
 }
 
-// Grid is the segment grid of a channel: segment n starts at n·D seconds
-// after the Unix epoch (REaP clause 6.2 a, where K = n+1), and storage
-// period k holds segments [k·N, (k+1)·N).
+// Grid is the segment grid of a channel: grid slot n starts at
+// Phase + n·D seconds after the Unix epoch (REaP clause 6.2 a has Phase 0
+// and K = n+1), and storage period k holds slots [k·N, (k+1)·N).
+//
+// Slots name and order things (storage periods, parts, K in findings);
+// they are not a segment's identity, which is its start time (design
+// section 2): a split segment, a short first segment or alternating
+// durations put two segments in one slot or leave a slot empty.
 type Grid struct {
-	D Rational // segment duration
-	N int64    // segments per storage period
+	D     Rational // segment duration
+	N     int64    // slots per storage period
+	Phase Rational // seconds in [0, D): where slot 0 starts; zero on the REaP grid
 }
 
 // ErrNoGrid is returned when the segment duration is not known yet.
 var ErrNoGrid = errors.New("trackfile: segment duration unknown")
 
-// SegmentIndex returns n = round(t / (D·timescale)) for a time t on the
-// epoch timeline in the given timescale. Rounding absorbs audio segments
-// whose boundaries are a fraction of a frame off the grid.
+// rat returns r as a big.Rat (zero for an unset r).
+func (r Rational) rat() *big.Rat {
+	if r.IsZero() {
+		return new(big.Rat)
+	}
+	return big.NewRat(r.Num, r.Den)
+}
+
+// SegmentIndex returns the slot n nearest to a start time t on the epoch
+// timeline in the given timescale: round((t/timescale − Phase) / D).
+// Rounding absorbs audio segments whose boundaries are a fraction of a
+// frame off the grid.
 func (g Grid) SegmentIndex(t uint64, timescale uint32) int64 {
-	// n = round(t·Den / (Num·ts))
-	num := new(big.Int).Mul(new(big.Int).SetUint64(t), big.NewInt(g.D.Den))
-	den := new(big.Int).Mul(big.NewInt(g.D.Num), big.NewInt(int64(timescale)))
-	return roundDiv(num, den).Int64()
+	x := new(big.Rat).SetFrac(new(big.Int).SetUint64(t), big.NewInt(int64(timescale)))
+	x.Sub(x, g.Phase.rat())
+	x.Quo(x, g.D.rat())
+	return roundDiv(x.Num(), x.Denom()).Int64()
 }
 
-// SegmentStart returns the grid start time of segment n in the timescale,
-// rounded to the nearest tick.
+// SegmentStart returns the start time of slot n in the timescale, rounded
+// to the nearest tick (0 for a slot before the epoch).
 func (g Grid) SegmentStart(n int64, timescale uint32) uint64 {
-	p := new(big.Int).Mul(big.NewInt(n), big.NewInt(g.D.Num))
-	p.Mul(p, big.NewInt(int64(timescale)))
-	return roundDiv(p, big.NewInt(g.D.Den)).Uint64()
+	x := new(big.Rat).Mul(big.NewRat(n, 1), g.D.rat())
+	x.Add(x, g.Phase.rat())
+	x.Mul(x, big.NewRat(int64(timescale), 1))
+	if x.Sign() < 0 {
+		return 0
+	}
+	return roundDiv(x.Num(), x.Denom()).Uint64()
 }
 
-// SegmentTime returns the wall-clock start of segment n.
+// SegmentTime returns the wall-clock start of slot n.
 func (g Grid) SegmentTime(n int64) time.Time {
-	ns := new(big.Int).Mul(big.NewInt(n), big.NewInt(g.D.Num))
-	ns.Mul(ns, big.NewInt(int64(time.Second)))
-	ns = roundDiv(ns, big.NewInt(g.D.Den))
-	return time.Unix(0, ns.Int64()).UTC()
+	x := new(big.Rat).Mul(big.NewRat(n, 1), g.D.rat())
+	x.Add(x, g.Phase.rat())
+	x.Mul(x, big.NewRat(int64(time.Second), 1))
+	return time.Unix(0, roundDiv(x.Num(), x.Denom()).Int64()).UTC()
 }
 
-// SegmentAt returns the index of the segment that contains wall-clock t.
+// SegmentAt returns the slot that contains wall-clock t.
 func (g Grid) SegmentAt(t time.Time) int64 {
-	ns := new(big.Int).Mul(big.NewInt(t.UnixNano()), big.NewInt(g.D.Den))
-	den := new(big.Int).Mul(big.NewInt(g.D.Num), big.NewInt(int64(time.Second)))
-	q, m := new(big.Int).DivMod(ns, den, new(big.Int))
-	_ = m
+	x := new(big.Rat).SetFrac(big.NewInt(t.UnixNano()), big.NewInt(int64(time.Second)))
+	x.Sub(x, g.Phase.rat())
+	x.Quo(x, g.D.rat())
+	q, _ := new(big.Int).DivMod(x.Num(), x.Denom(), new(big.Int))
 	return q.Int64()
+}
+
+// PhaseOf returns the phase of a start time t on a grid of duration d:
+// t/timescale mod d, in [0, d).
+func PhaseOf(t uint64, timescale uint32, d Rational) Rational {
+	x := new(big.Rat).SetFrac(new(big.Int).SetUint64(t), big.NewInt(int64(timescale)))
+	dr := d.rat()
+	q := new(big.Rat).Quo(x, dr)
+	fl, _ := new(big.Int).DivMod(q.Num(), q.Denom(), new(big.Int))
+	x.Sub(x, new(big.Rat).Mul(new(big.Rat).SetInt(fl), dr))
+	if x.Sign() == 0 || !x.Num().IsInt64() || !x.Denom().IsInt64() {
+		return Rational{}
+	}
+	return Rational{x.Num().Int64(), x.Denom().Int64()}
 }
 
 // Period returns the storage period index k = floor(n / N).

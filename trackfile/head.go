@@ -138,7 +138,7 @@ func parseHead(raw, sidxRaw []byte) (fh *FileHead, err error) {
 		if ref.ReferenceType != 0 {
 			return nil, fmt.Errorf("%w: sidx reference %d points to another sidx (hierarchical index not supported)", ErrMalformed, i)
 		}
-		fh.Segments = append(fh.Segments, SegmentRef{N: int64(i), Time: t, Duration: uint64(ref.SubSegmentDuration),
+		fh.Segments = append(fh.Segments, SegmentRef{Time: t, Duration: uint64(ref.SubSegmentDuration),
 			Offset: off, Size: int64(ref.ReferencedSize), SAP: ref.StartsWithSAP == 1})
 		off += int64(ref.ReferencedSize)
 		t += uint64(ref.SubSegmentDuration)

@@ -50,7 +50,7 @@ func TestWriteHeadRoundTrip(t *testing.T) {
 		for _, p := range segs[:i] {
 			wantTime += p.Duration
 		}
-		if ref != (SegmentRef{N: int64(i), Time: wantTime, Duration: s.Duration, Offset: off, Size: s.Size, SAP: s.StartsWithSAP}) {
+		if ref != (SegmentRef{Time: wantTime, Duration: s.Duration, Offset: off, Size: s.Size, SAP: s.StartsWithSAP}) {
 			t.Errorf("segment %d: %+v", i, ref)
 		}
 		off += s.Size

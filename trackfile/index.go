@@ -16,6 +16,7 @@ type PeriodIndex struct {
 	SegmentDuration Rational `json:"segmentDuration"` // D
 	PeriodSegments  int64    `json:"periodSegments"`  // N
 	STS             Rational `json:"sts"`             // seconds added to input times (Num may be negative)
+	Phase           Rational `json:"phase,omitempty"` // grid phase in seconds (zero on the REaP grid)
 	Runs            []Run    `json:"runs"`
 }
 
@@ -29,14 +30,19 @@ const (
 	EndPartial  = "period-end" // finalized at the grace deadline with segments missing after it
 )
 
-// Run is one storage track file: a contiguous run of segments n = FirstN,
-// FirstN+1, … of one track, stored after its CMAF header and one sidx.
+// Run is one storage track file: a run of segments of one track that is
+// contiguous in time (each starts where the one before it ends), stored
+// after its CMAF header and one sidx. FirstN and EndN are the grid slots
+// of its start and of its end: they order runs across tracks and name
+// parts, but a run may hold more or fewer segments than EndN − FirstN
+// (split, short or alternating segments).
 type Run struct {
 	Track      string    `json:"track"`
 	Key        string    `json:"key"`       // storage track file key
 	HeaderKey  string    `json:"headerKey"` // key of the CMAF header object
 	Info       TrackInfo `json:"info"`
 	FirstN     int64     `json:"firstN"`
+	EndN       int64     `json:"endN,omitempty"`  // slot of EndTime; FirstN + Count in indexes written before it existed
 	InitRange  ByteRange `json:"initRange"`       // ftyp+moov in the track file
 	IndexRange ByteRange `json:"indexRange"`      // the sidx
 	Time       uint64    `json:"time"`            // tfdt of the first segment, epoch timeline, Info.Timescale
@@ -58,7 +64,6 @@ type Repeat struct {
 
 // SegmentRef locates one segment of a Run in its storage track file.
 type SegmentRef struct {
-	N        int64
 	Time     uint64 // epoch timeline, track timescale
 	Duration uint64
 	Offset   int64
@@ -68,6 +73,15 @@ type SegmentRef struct {
 
 // Count returns the number of segments in the run.
 func (r *Run) Count() int { return len(r.Sizes) }
+
+// EndSlot returns the grid slot just after the run (EndN, or FirstN +
+// Count for an index written before EndN existed).
+func (r *Run) EndSlot() int64 {
+	if r.EndN > r.FirstN {
+		return r.EndN
+	}
+	return r.FirstN + int64(r.Count())
+}
 
 // EndTime returns the time just after the last segment.
 func (r *Run) EndTime() uint64 {
@@ -88,7 +102,7 @@ func (r *Run) Segments() []SegmentRef {
 	}
 	for _, d := range r.Durations {
 		for j := 0; j <= d.R && i < len(r.Sizes); j++ {
-			refs = append(refs, SegmentRef{N: r.FirstN + int64(i), Time: t, Duration: d.D,
+			refs = append(refs, SegmentRef{Time: t, Duration: d.D,
 				Offset: off, Size: r.Sizes[i], SAP: !noSAP[i]})
 			off += r.Sizes[i]
 			t += d.D
@@ -99,13 +113,15 @@ func (r *Run) Segments() []SegmentRef {
 }
 
 // NewRun fills the segment fields of a Run from the per-segment infos (in
-// order, contiguous n) and the layout of the file head.
+// order, contiguous in time) and the layout of the file head; EndN is the
+// slot of the last segment plus one until the caller sets it from the grid.
 func NewRun(track string, info TrackInfo, segs []SegmentInfo, head HeadLayout) Run {
 	r := Run{Track: track, Info: info, InitRange: head.Init, IndexRange: head.Index}
 	if len(segs) == 0 {
 		return r
 	}
 	r.FirstN, r.Time, r.EPT = segs[0].N, segs[0].Time, segs[0].EPT
+	r.EndN = segs[len(segs)-1].N + 1
 	r.Size = head.Index.End
 	for i, s := range segs {
 		r.Sizes = append(r.Sizes, s.Size)

@@ -56,49 +56,74 @@ const (
 	VariantMiss  = "miss"
 )
 
-// StagedKey is the key of a staged media segment n of the given variant:
-// "{n}.{ext}", "{n}.slat.{ext}" or "{n}.miss.{ext}".
-func StagedKey(channel, track string, n int64, ext, variant string) string {
-	if variant != VariantReal {
-		return fmt.Sprintf("%s/%s/live/%d.%s.%s", channel, track, n, variant, ext)
-	}
-	return fmt.Sprintf("%s/%s/live/%d.%s", channel, track, n, ext)
+// StagedName is what the last element of a staged segment key says: the
+// segment's identity (design section 2), its start time T on the epoch
+// timeline (tfdt plus the STS, in the track's timescale), and its
+// duration D in the same timescale, so that a listing alone tells what is
+// staged and two copies of one start time that differ in length (a
+// crash-cut fragment and the whole segment) are both kept.
+type StagedName struct {
+	T, D    uint64
+	Variant string // VariantReal, VariantSlate or VariantMiss
+	Ext     string
 }
 
-// ParseStagedKey parses the last element of a staged key.
-func ParseStagedKey(base string) (n int64, variant, ext string, err error) {
+// String returns the key element "{t}-{d}.{ext}", "{t}-{d}.slat.{ext}" or
+// "{t}-{d}.miss.{ext}".
+func (s StagedName) String() string {
+	if s.Variant != VariantReal {
+		return fmt.Sprintf("%d-%d.%s.%s", s.T, s.D, s.Variant, s.Ext)
+	}
+	return fmt.Sprintf("%d-%d.%s", s.T, s.D, s.Ext)
+}
+
+// StagedKey is the key of a staged media segment.
+func StagedKey(channel, track string, s StagedName) string {
+	return StagedPrefix(channel, track) + s.String()
+}
+
+// ParseStagedKey parses the last element of a staged segment key.
+func ParseStagedKey(base string) (StagedName, error) {
+	bad := fmt.Errorf("trackfile: not a staged segment name %q", base)
 	parts := strings.Split(base, ".")
+	var s StagedName
 	switch {
 	case len(parts) == 2:
-		ext = parts[1]
+		s.Ext = parts[1]
 	case len(parts) == 3 && (parts[1] == VariantSlate || parts[1] == VariantMiss):
-		variant, ext = parts[1], parts[2]
+		s.Variant, s.Ext = parts[1], parts[2]
 	default:
-		return 0, "", "", fmt.Errorf("trackfile: not a staged segment name %q", base)
+		return StagedName{}, bad
 	}
-	n, err = strconv.ParseInt(parts[0], 10, 64)
-	if err != nil {
-		return 0, "", "", fmt.Errorf("trackfile: not a staged segment name %q", base)
+	ts, ds, ok := strings.Cut(parts[0], "-")
+	if !ok || s.Ext == "" || s.Ext == "hdr" {
+		return StagedName{}, bad
 	}
-	return n, variant, ext, nil
+	var err1, err2 error
+	s.T, err1 = strconv.ParseUint(ts, 10, 64)
+	s.D, err2 = strconv.ParseUint(ds, 10, 64)
+	if err1 != nil || err2 != nil || s.String() != base {
+		return StagedName{}, bad
+	}
+	return s, nil
 }
 
 // HeaderUseKey is the key of an empty marker saying that the track's
-// segments from n on (until the next marker) use the CMAF header with the
-// given content hash. Markers live beside the staged segments and go with
-// them when their period is finalized.
-func HeaderUseKey(channel, track string, n int64, hash12 string) string {
-	return fmt.Sprintf("%s/%s/live/%d.%s.hdr", channel, track, n, hash12)
+// segments starting at t or later (until the next marker) use the CMAF
+// header with the given content hash. Markers live beside the staged
+// segments and go with them when their period is finalized.
+func HeaderUseKey(channel, track string, t uint64, hash12 string) string {
+	return fmt.Sprintf("%s%d.%s.hdr", StagedPrefix(channel, track), t, hash12)
 }
 
 // ParseHeaderUseKey parses the last element of a header-use marker key.
-func ParseHeaderUseKey(base string) (n int64, hash12 string, ok bool) {
+func ParseHeaderUseKey(base string) (t uint64, hash12 string, ok bool) {
 	parts := strings.Split(base, ".")
-	if len(parts) != 3 || parts[2] != "hdr" {
+	if len(parts) != 3 || parts[2] != "hdr" || parts[1] == "" {
 		return 0, "", false
 	}
-	n, err := strconv.ParseInt(parts[0], 10, 64)
-	return n, parts[1], err == nil
+	t, err := strconv.ParseUint(parts[0], 10, 64)
+	return t, parts[1], err == nil
 }
 
 // StateKey is the key of a write-once channel decision (for example the

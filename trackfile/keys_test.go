@@ -21,44 +21,49 @@ func TestCheckName(t *testing.T) {
 
 func TestKeys(t *testing.T) {
 	for got, want := range map[string]string{
-		IngestMPDKey("ch", 1700000000123):              "ch/ingest/1700000000123.mpd",
-		HeaderKey("ch", "v", "0123456789ab", "cmfv"):   "ch/v/init-0123456789ab.cmfv",
-		StagedPrefix("ch", "v"):                        "ch/v/live/",
-		StagedKey("ch", "v", 42, "cmfv", VariantReal):  "ch/v/live/42.cmfv",
-		StagedKey("ch", "v", 42, "cmfv", VariantSlate): "ch/v/live/42.slat.cmfv",
-		TrackFileKey("ch", "v", 7, -1, "cmfa"):         "ch/v/7.cmfa",
-		TrackFileKey("ch", "v", 7, 12605, "cmfa"):      "ch/v/7-12605.cmfa",
-		IndexPrefix("ch"):                              "ch/index/",
-		IndexKey("ch", 7, ""):                          "ch/index/7.json",
-		IndexKey("ch", 7, "12605"):                     "ch/index/7-12605.json",
-		ArchiveMPDKey("ch"):                            "ch/archive.mpd",
-		StagedKey("ch", "v", 42, "cmfv", VariantMiss):  "ch/v/live/42.miss.cmfv",
-		HeaderUseKey("ch", "v", 42, "0123456789ab"):    "ch/v/live/42.0123456789ab.hdr",
-		StateKey("ch", "sts"):                          "ch/state/sts.json",
-		RecordingKey("ch", "show"):                     "ch/recordings/show.mpd",
+		IngestMPDKey("ch", 1700000000123):                                                 "ch/ingest/1700000000123.mpd",
+		HeaderKey("ch", "v", "0123456789ab", "cmfv"):                                      "ch/v/init-0123456789ab.cmfv",
+		StagedPrefix("ch", "v"):                                                           "ch/v/live/",
+		StagedKey("ch", "v", StagedName{T: 42, D: 2, Ext: "cmfv"}):                        "ch/v/live/42-2.cmfv",
+		StagedKey("ch", "v", StagedName{T: 42, D: 2, Ext: "cmfv", Variant: VariantSlate}): "ch/v/live/42-2.slat.cmfv",
+		TrackFileKey("ch", "v", 7, -1, "cmfa"):                                            "ch/v/7.cmfa",
+		TrackFileKey("ch", "v", 7, 12605, "cmfa"):                                         "ch/v/7-12605.cmfa",
+		IndexPrefix("ch"):                                                                 "ch/index/",
+		IndexKey("ch", 7, ""):                                                             "ch/index/7.json",
+		IndexKey("ch", 7, "12605"):                                                        "ch/index/7-12605.json",
+		ArchiveMPDKey("ch"):                                                               "ch/archive.mpd",
+		StagedKey("ch", "v", StagedName{T: 42, D: 2, Ext: "cmfv", Variant: VariantMiss}):  "ch/v/live/42-2.miss.cmfv",
+		HeaderUseKey("ch", "v", 42, "0123456789ab"):                                       "ch/v/live/42.0123456789ab.hdr",
+		StateKey("ch", "sts"):                                                             "ch/state/sts.json",
+		RecordingKey("ch", "show"):                                                        "ch/recordings/show.mpd",
 	} {
 		if got != want {
 			t.Errorf("key %q, want %q", got, want)
 		}
 	}
-	for base, want := range map[string]struct {
-		n       int64
-		variant string
-		ext     string
-	}{"42.cmfv": {42, VariantReal, "cmfv"}, "42.slat.cmfa": {42, VariantSlate, "cmfa"}, "7.miss.cmft": {7, VariantMiss, "cmft"}} {
-		n, variant, ext, err := ParseStagedKey(base)
-		if err != nil || n != want.n || variant != want.variant || ext != want.ext {
-			t.Errorf("ParseStagedKey(%q) = %d %q %q %v", base, n, variant, ext, err)
+	for base, want := range map[string]StagedName{
+		"42-2.cmfv":                   {T: 42, D: 2, Ext: "cmfv"},
+		"42-2.slat.cmfa":              {T: 42, D: 2, Variant: VariantSlate, Ext: "cmfa"},
+		"7-180000.miss.cmft":          {T: 7, D: 180000, Variant: VariantMiss, Ext: "cmft"},
+		"18446744073709551615-0.cmfm": {T: 1<<64 - 1, Ext: "cmfm"},
+	} {
+		got, err := ParseStagedKey(base)
+		if err != nil || got != want {
+			t.Errorf("ParseStagedKey(%q) = %+v %v", base, got, err)
+		}
+		if got.String() != base {
+			t.Errorf("%+v.String() = %q, want %q", got, got.String(), base)
 		}
 	}
-	if n, hash, ok := ParseHeaderUseKey("42.0123456789ab.hdr"); !ok || n != 42 || hash != "0123456789ab" {
-		t.Errorf("ParseHeaderUseKey = %d %q %v", n, hash, ok)
+	if tm, hash, ok := ParseHeaderUseKey("42.0123456789ab.hdr"); !ok || tm != 42 || hash != "0123456789ab" {
+		t.Errorf("ParseHeaderUseKey = %d %q %v", tm, hash, ok)
 	}
-	if _, _, ok := ParseHeaderUseKey("42.cmfv"); ok {
+	if _, _, ok := ParseHeaderUseKey("42-2.cmfv"); ok {
 		t.Error("ParseHeaderUseKey accepts a segment key")
 	}
-	for _, bad := range []string{"42", "x.cmfv", "42.x.cmfv", "42.slat.x.cmfv"} {
-		if _, _, _, err := ParseStagedKey(bad); err == nil {
+	for _, bad := range []string{"42", "42.cmfv", "x-1.cmfv", "42-2.x.cmfv", "42-2.slat.x.cmfv", "042-2.cmfv", "42-+2.cmfv",
+		"-1-2.cmfv", "42-2.hdr", "42-2.", "18446744073709551616-0.cmfv"} {
+		if _, err := ParseStagedKey(bad); err == nil {
 			t.Errorf("ParseStagedKey(%q): no error", bad)
 		}
 	}
