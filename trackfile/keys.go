@@ -143,6 +143,13 @@ func TrackFileKey(channel, track string, k, n0 int64, ext string) string {
 	return fmt.Sprintf("%s/%s/%d-%d.%s", channel, track, k, n0, ext)
 }
 
+// TrackFilePartKey is the key of the j-th (j ≥ 1) part of period k that
+// starts in grid slot n0 when an earlier part starts in that slot too
+// (a segment split at a splice, or overlapping copies): "{k}-{n0}-{j}.{ext}".
+func TrackFilePartKey(channel, track string, k, n0 int64, j int, ext string) string {
+	return fmt.Sprintf("%s/%s/%d-%d-%d.%s", channel, track, k, n0, j, ext)
+}
+
 // IndexPrefix is the prefix of a channel's period index objects.
 func IndexPrefix(channel string) string { return channel + "/index/" }
 
