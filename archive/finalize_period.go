@@ -112,7 +112,7 @@ func (c *channel) finalizeTrack(ctx context.Context, k int64, sp *stagedPeriod, 
 		conflict := false
 		firsts := map[int64]int{} // parts starting in one slot (split segments, overlaps)
 		for _, pr := range planned {
-			n0 := g.SegmentIndex(pr.segs[0].t, sp.ts)
+			n0 := g.SegmentIndex(pr.segs[0].t, pr.ts)
 			key := trackfile.TrackFileKey(c.name, sp.track, k, n0, sp.ext)
 			if j := firsts[n0]; j > 0 {
 				key = trackfile.TrackFilePartKey(c.name, sp.track, k, n0, j, sp.ext)

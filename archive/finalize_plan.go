@@ -1,7 +1,9 @@
 package archive
 
 import (
+	"cmp"
 	"context"
+	"math/big"
 	"fmt"
 
 	"github.com/reapd/reapd/trackfile"
@@ -15,6 +17,7 @@ type stagedPeriod struct {
 	ext   string
 	ts    uint32
 	segs  []trackfile.StagedSegment // by start time
+	tss   []uint32                  // the timescale of each of segs (of its header)
 	keys  []string                  // every staged copy and marker of the period (to delete)
 }
 
@@ -43,6 +46,7 @@ func (c *channel) groupStaged(ctx context.Context, track string, st *trackfile.S
 		sp := get(k)
 		sp.ext, sp.ts = s.Ext, ts
 		sp.segs = append(sp.segs, s)
+		sp.tss = append(sp.tss, ts)
 	}
 	for _, cp := range st.Copies {
 		get(period[cp.T]).keys = append(get(period[cp.T]).keys, cp.Key)
@@ -72,6 +76,7 @@ type plannedSegment struct {
 type plannedRun struct {
 	track  string
 	header string
+	ts     uint32 // the header's timescale
 	segs   []plannedSegment
 	end    string // trackfile.End* reason, "" to decide when written
 }
@@ -88,7 +93,7 @@ func (pr *plannedRun) endTime() uint64 { s := pr.segs[len(pr.segs)-1]; return s.
 // its end says so.
 func (sp *stagedPeriod) plan(covered func(t uint64) bool) []plannedRun {
 	var runs []plannedRun
-	for _, s := range sp.segs {
+	for j, s := range sp.segs {
 		if covered(s.T) || s.Miss {
 			continue
 		}
@@ -102,14 +107,14 @@ func (sp *stagedPeriod) plan(covered func(t uint64) bool) []plannedRun {
 			}
 		}
 		if !placed {
-			runs = append(runs, plannedRun{track: sp.track, header: s.Header, segs: []plannedSegment{ps}})
+			runs = append(runs, plannedRun{track: sp.track, header: s.Header, ts: sp.tss[j], segs: []plannedSegment{ps}})
 		}
 	}
 	for i := range runs {
 		r := &runs[i]
 		end := r.endTime()
-		for _, s := range sp.segs {
-			if s.T != end {
+		for j, s := range sp.segs {
+			if !sameInstant(s.T, sp.tss[j], end, r.ts) {
 				continue
 			}
 			switch {
@@ -119,9 +124,28 @@ func (sp *stagedPeriod) plan(covered func(t uint64) bool) []plannedRun {
 				r.end = trackfile.EndHeader
 			}
 		}
-		if last := sp.segs[len(sp.segs)-1]; r.end == "" && last.T >= end {
+		if n := len(sp.segs) - 1; r.end == "" && !earlier(sp.segs[n].T, sp.tss[n], end, r.ts) {
 			r.end = trackfile.EndGap // media follows after a hole
 		}
 	}
 	return runs
+}
+
+// sameInstant reports whether a/ta and b/tb seconds are equal.
+func sameInstant(a uint64, ta uint32, b uint64, tb uint32) bool {
+	return compareInstants(a, ta, b, tb) == 0
+}
+
+// earlier reports whether a/ta seconds is before b/tb.
+func earlier(a uint64, ta uint32, b uint64, tb uint32) bool {
+	return compareInstants(a, ta, b, tb) < 0
+}
+
+func compareInstants(a uint64, ta uint32, b uint64, tb uint32) int {
+	if ta == tb {
+		return cmp.Compare(a, b)
+	}
+	x := new(big.Int).Mul(new(big.Int).SetUint64(a), big.NewInt(int64(tb)))
+	y := new(big.Int).Mul(new(big.Int).SetUint64(b), big.NewInt(int64(ta)))
+	return x.Cmp(y)
 }

@@ -204,6 +204,9 @@ func plausible(d trackfile.Rational) bool {
 
 // roundToFrames rounds seconds to a whole number of 1/25 s.
 func roundToFrames(r trackfile.Rational) trackfile.Rational {
+	if r.IsZero() {
+		return trackfile.Rational{}
+	}
 	q := new(big.Rat).SetFrac64(r.Num*25, r.Den)
 	f, _ := q.Float64()
 	units := int64(f + 0.5)

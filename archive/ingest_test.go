@@ -20,6 +20,16 @@ func segAt(n int64, brands ...string) []byte {
 	return tr.Segment(uint64(n)*tr.SegmentTicks(), uint32(n+1), brands...)
 }
 
+// stagedAt returns the staged key element of the default track's segment
+// at grid index n (of the given variant).
+func stagedAt(n int64, variant ...string) string {
+	name := trackfile.StagedName{T: uint64(n) * tr.SegmentTicks(), D: tr.SegmentTicks(), Ext: "cmfa"}
+	if len(variant) > 0 {
+		name.Variant = variant[0]
+	}
+	return name.String()
+}
+
 const n0 = testEpoch / 2 // the grid index of testEpoch with D = 2 s
 
 func TestStagesSegmentsUnderTheirGridIndex(t *testing.T) {
@@ -32,7 +42,7 @@ func TestStagesSegmentsUnderTheirGridIndex(t *testing.T) {
 				b := segAt(n0 + i)
 				// The URL number is deliberately wrong: identity is tfdt.
 				r.mustSend(method, fmt.Sprintf("/ingest/ch1/audio/%d.cmfa", 100+i), b)
-				want[fmt.Sprintf("%d.cmfa", n0+i)] = b
+				want[stagedAt(n0+i)] = b
 			}
 			got := r.staged("ch1", "audio")
 			if len(got) != len(want) {
@@ -96,8 +106,8 @@ func TestSlateMissAndLastSegment(t *testing.T) {
 	r.mustSend(http.MethodPost, "/ingest/ch1/a/4.cmfa", segAt(n0+3, "msdh", "lmsg"))
 	got := r.staged("ch1", "a")
 	for _, k := range []string{
-		fmt.Sprintf("%d.slat.cmfa", n0), fmt.Sprintf("%d.cmfa", n0),
-		fmt.Sprintf("%d.cmfa", n0+1), fmt.Sprintf("%d.miss.cmfa", n0+2), fmt.Sprintf("%d.cmfa", n0+3),
+		stagedAt(n0, trackfile.VariantSlate), stagedAt(n0),
+		stagedAt(n0+1), stagedAt(n0+2, trackfile.VariantMiss), stagedAt(n0+3),
 	} {
 		if _, ok := got[k]; !ok {
 			t.Errorf("%s not staged; have %v", k, r.keys())
@@ -130,7 +140,7 @@ func TestStreamsPostSplitsFragmentsOnTheGrid(t *testing.T) {
 		a := half.Segment(t0, uint32(2*i+1))
 		b := half.Segment(t0+half.SegmentTicks(), uint32(2*i+2))
 		body = append(append(body, a...), b...)
-		want[fmt.Sprintf("%d.cmfa", n0+i)] = append(append([]byte(nil), a...), b...)
+		want[stagedAt(n0+i)] = append(append([]byte(nil), a...), b...)
 	}
 	pr, pw := ioPipeChunks(body, 1000)
 	go pw()
