@@ -3,8 +3,8 @@ package archive
 import (
 	"cmp"
 	"context"
-	"math/big"
 	"fmt"
+	"math/big"
 
 	"github.com/reapd/reapd/trackfile"
 )

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/reapd/reapd/trackfile"
 	"github.com/reapd/reapd/trackfile/trackfiletest"
@@ -107,7 +110,7 @@ func TestSlateMissAndLastSegment(t *testing.T) {
 	got := r.staged("ch1", "a")
 	for _, k := range []string{
 		stagedAt(n0, trackfile.VariantSlate), stagedAt(n0),
-		stagedAt(n0+1), stagedAt(n0+2, trackfile.VariantMiss), stagedAt(n0+3),
+		stagedAt(n0 + 1), stagedAt(n0+2, trackfile.VariantMiss), stagedAt(n0 + 3),
 	} {
 		if _, ok := got[k]; !ok {
 			t.Errorf("%s not staged; have %v", k, r.keys())
@@ -188,5 +191,71 @@ func TestConformanceReportAggregatesFindings(t *testing.T) {
 	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/api/channels/nope/conformance", nil))
 	if rec.Code != http.StatusNotFound {
 		t.Errorf("unknown channel: %d", rec.Code)
+	}
+}
+
+// A header with findings used to deadlock its track: setHeader held the
+// track's lock while reporting findings, which take it too (livesim2's
+// headers have no CMAF brand). Every kind of header finding at once must
+// be answered, and the track must keep taking segments.
+func TestHeaderWithFindingsIsAnswered(t *testing.T) {
+	r := newRig(t, nil, nil)
+	bad := tr
+	bad.NoCMAFBrand, bad.EditList = true, true
+	h, err := trackfile.ParseHeader(bad.Header())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(trackfile.CheckHeader(h)); got != 2 {
+		t.Fatalf("the header has %d findings, want both kinds (no CMAF brand, edit list)", got)
+	}
+	done := make(chan int, 1)
+	go func() {
+		code, _ := r.send(http.MethodPut, "/ingest/ch1/audio/init.cmfa", bad.Header())
+		if code == http.StatusOK {
+			code, _ = r.send(http.MethodPut, "/ingest/ch1/audio/1.cmfa", segAt(n0))
+		}
+		done <- code
+	}()
+	select {
+	case code := <-done:
+		if code != http.StatusOK {
+			t.Fatalf("header then segment: %d", code)
+		}
+	case <-time.After(10 * time.Second):
+		// Not t.Fatal (nor a panic): the server's cleanup would wait for
+		// the stuck handler forever. End the test binary with a dump.
+		buf := make([]byte, 1<<20)
+		fmt.Fprintf(os.Stderr, "--- FAIL: %s: a header with conformance findings is never answered (deadlock?)\n%s\n",
+			t.Name(), buf[:runtime.Stack(buf, true)])
+		os.Exit(1)
+	}
+	if got := len(r.staged("ch1", "audio")); got != 1 {
+		t.Errorf("staged %d segments after the header, want 1", got)
+	}
+}
+
+// livesim2 names some tracks by nested paths: each is a track of its own,
+// under a reversible storage name.
+func TestNestedTrackPaths(t *testing.T) {
+	r := newRig(t, nil, nil)
+	for _, p := range []string{"audio/en/ac-4/1", "video/avc1"} {
+		r.mustSend(http.MethodPut, "/ingest/ch1/"+p+"/init.cmfa", tr.Header())
+		r.mustSend(http.MethodPut, "/ingest/ch1/"+p+"/1.cmfa", segAt(n0))
+		name, err := trackfile.TrackNameFromPath(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if trackfile.TrackPath(name) != p {
+			t.Errorf("TrackPath(%q) = %q, want %q", name, trackfile.TrackPath(name), p)
+		}
+		if got := len(r.staged("ch1", name)); got != 1 {
+			t.Errorf("%s: staged %d under %q, want 1: %v", p, got, name, r.keys())
+		}
+	}
+	for _, bad := range []string{"a//b", "a/../b", "a~b/c", "a/.x"} {
+		if code, _ := r.send(http.MethodPut, "/ingest/ch1/"+bad+"/init.cmfa", tr.Header()); code != http.StatusBadRequest {
+			t.Errorf("track path %q: %d, want 400", bad, code)
+		}
 	}
 }

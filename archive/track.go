@@ -172,7 +172,11 @@ func (c *channel) trackFromPath(rel string) (name string, streams bool, err erro
 	}
 	for _, f := range builtinForms {
 		if sm := f.re.FindStringSubmatch(rel); sm != nil {
-			return sm[1], f.streams, nil
+			name, err := trackfile.TrackNameFromPath(sm[1])
+			if err != nil {
+				return "", false, withStatus(http.StatusBadRequest, "path %q: %v", strings.TrimSpace(rel), err)
+			}
+			return name, f.streams, nil
 		}
 	}
 	return "", false, withStatus(http.StatusBadRequest,
