@@ -26,18 +26,19 @@ type channel struct {
 	cfg  ChannelConfig
 	log  *slog.Logger
 
-	mu         sync.Mutex
-	loaded     bool
-	impd       *smpd.IngestMPD
-	impdSig    string // structural signature of the last stored I-MPD version
-	grid       trackfile.Grid
-	phaseKnown bool               // grid.Phase is decided (else 0 for now)
-	evidence   gridEvidence       // what segments say about D and the phase until decided
-	hasVideo   bool               // a video track staged: its durations decide D
-	sts        trackfile.Rational // seconds; valid when stsKnown
-	stsKnown   bool
-	timing0    trackfile.ChannelTiming // last timing written to the store
-	tracks     map[string]*track
+	mu          sync.Mutex
+	loaded      bool
+	impd        *smpd.IngestMPD
+	impdSig     string // structural signature of the last stored I-MPD version
+	mpdVersions int    // I-MPD versions in the store
+	grid        trackfile.Grid
+	phaseKnown  bool               // grid.Phase is decided (else 0 for now)
+	evidence    gridEvidence       // what segments say about D and the phase until decided
+	hasVideo    bool               // a video track staged: its durations decide D
+	sts         trackfile.Rational // seconds; valid when stsKnown
+	stsKnown    bool
+	timing0     trackfile.ChannelTiming // last timing written to the store
+	tracks      map[string]*track
 
 	headers    map[string]*trackfile.Header         // parsed CMAF headers by key
 	indexes    map[string]*trackfile.PeriodIndex    // parsed index objects by key
@@ -73,6 +74,7 @@ func (c *channel) load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load channel %s: %w", c.name, err)
 	}
+	c.mpdVersions = len(objs)
 	if len(objs) > 0 {
 		raw, err := st.Get(ctx, objs[len(objs)-1].Key)
 		if err != nil {

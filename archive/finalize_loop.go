@@ -273,7 +273,7 @@ func (a *Archiver) Rescan(ctx context.Context) error {
 		if trackfile.CheckName(name) != nil {
 			continue
 		}
-		c, err := a.channel(ctx, name)
+		c, err := a.channelCapped(ctx, name, false)
 		if err != nil {
 			a.log.Debug("rescan: skip channel", "channel", name, "err", err)
 			continue

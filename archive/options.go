@@ -45,6 +45,12 @@ type Options struct {
 	// in the future and win over the real one later. Default 5 min;
 	// negative: no limit. Old media (importing a recording) is allowed.
 	MaxAhead time.Duration
+	// MaxChannels caps the channels an archiver takes (403 beyond, for
+	// auto-created and configured ones alike; what the store already
+	// holds is resumed regardless); default 1000. MaxTracks caps the
+	// tracks of a channel (403); default 64. MaxMPDVersions caps the I-MPD
+	// versions stored per channel (429); default 500.
+	MaxChannels, MaxTracks, MaxMPDVersions int
 }
 
 // STS is a channel's synchronization time stamp (REaP 5.3, Annex E).
@@ -118,6 +124,15 @@ func (o *Options) withDefaults() Options {
 	}
 	if x.RetryAfter <= 0 {
 		x.RetryAfter = 2 * time.Second
+	}
+	if x.MaxChannels <= 0 {
+		x.MaxChannels = 1000
+	}
+	if x.MaxTracks <= 0 {
+		x.MaxTracks = 64
+	}
+	if x.MaxMPDVersions <= 0 {
+		x.MaxMPDVersions = 500
 	}
 	if x.MaxAhead == 0 {
 		x.MaxAhead = 5 * time.Minute

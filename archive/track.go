@@ -36,6 +36,12 @@ func (c *channel) track(name string) (*track, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	t, ok := c.tracks[name]
+	if !ok && len(c.tracks) >= c.a.opts.MaxTracks {
+		c.mu.Unlock()
+		c.a.logCap("tracks", "track limit of a channel reached: new tracks are refused", "max_tracks", c.a.opts.MaxTracks, "channel", c.name, "track", name)
+		c.mu.Lock()
+		return nil, withStatus(http.StatusForbidden, "track %q refused: a channel has at most %d tracks (--max-tracks)", name, c.a.opts.MaxTracks)
+	}
 	if !ok {
 		t = &track{c: c, name: name, log: c.log.With("track", name), findings: map[string]bool{}}
 		c.tracks[name] = t
