@@ -26,28 +26,30 @@ type channel struct {
 	cfg  ChannelConfig
 	log  *slog.Logger
 
-	mu          sync.Mutex
-	loaded      bool
-	impd        *smpd.IngestMPD
-	impdSig     string // structural signature of the last stored I-MPD version
-	mpdVersions int    // I-MPD versions in the store
-	grid        trackfile.Grid
-	phaseKnown  bool               // grid.Phase is decided (else 0 for now)
-	evidence    gridEvidence       // what segments say about D and the phase until decided
-	hasVideo    bool               // a video track staged: its durations decide D
-	sts         trackfile.Rational // seconds; valid when stsKnown
-	stsKnown    bool
-	timing0     trackfile.ChannelTiming // last timing written to the store
-	tracks      map[string]*track
+	mu           sync.Mutex
+	loaded       bool
+	impd         *smpd.IngestMPD
+	impdSig      string // structural signature of the last stored I-MPD version
+	mpdVersions  int    // I-MPD versions in the store
+	grid         trackfile.Grid
+	phaseKnown   bool               // grid.Phase is decided (else 0 for now)
+	evidence     gridEvidence       // what segments say about D and the phase until decided
+	hasVideo     bool               // a video track staged: its durations decide D
+	contradicted map[string]bool    // grid contradictions already reported
+	sts          trackfile.Rational // seconds; valid when stsKnown
+	stsKnown     bool
+	timing0      trackfile.ChannelTiming // last timing written to the store
+	tracks       map[string]*track
 
-	headers    map[string]*trackfile.Header         // parsed CMAF headers by key
-	indexes    map[string]*trackfile.PeriodIndex    // parsed index objects by key
-	finalized  map[int64]map[string]map[uint64]bool // period → track → start times in track files
-	pending    map[int64]*pendingPeriod             // periods with staged segments
-	unplaced   []stagedNote                         // staged while the grid is unknown
-	timescales map[string]uint32                    // timescale of each track that staged media
-	conf       conformance
-	ended      map[string]bool // tracks that sent 'lmsg'
+	headers       map[string]*trackfile.Header         // parsed CMAF headers by key
+	indexes       map[string]*trackfile.PeriodIndex    // parsed index objects by key
+	finalized     map[int64]map[string]map[uint64]bool // period → track → start times in track files
+	pending       map[int64]*pendingPeriod             // periods with staged segments
+	unplaced      []stagedNote                         // staged while the grid is unknown
+	unplacedSince time.Time                            // when the first of them was staged
+	timescales    map[string]uint32                    // timescale of each track that staged media
+	conf          conformance
+	ended         map[string]bool // tracks that sent 'lmsg'
 }
 
 func newChannel(a *Archiver, name string, cfg ChannelConfig) *channel {
@@ -198,6 +200,34 @@ func (c *channel) timingOf(ctx context.Context, track string, h *trackfile.Heade
 	return t, offset, nil
 }
 
+// checkDecisionLocked reports (log once per contradiction, metric,
+// conformance finding) evidence that contradicts the channel's decided D
+// or phase. Nothing is dropped either way: D only files and describes
+// segments. An operator who finds the decision wrong configures D, or
+// clears the learned decisions with "reapd timing --reset".
+func (c *channel) checkDecisionLocked(track string, d trackfile.Rational, from string) {
+	what, detail := "", ""
+	if !d.IsZero() && d.Reduce() != c.grid.D.Reduce() {
+		what, detail = "duration", fmt.Sprintf("segments say D = %s s (%s), the channel files them with D = %s s", d, from, c.grid.D)
+	} else if p, pfrom, ok := c.evidence.phaseFrom(c.grid.D, c.hasVideo); ok && p != c.grid.Phase && c.evidence.tracks[track] != nil &&
+		(c.evidence.tracks[track].video || !c.hasVideo) {
+		what, detail = "phase", fmt.Sprintf("segments start at phase %s s (%s), the channel's grid phase is %s s", p, pfrom, c.grid.Phase)
+	}
+	if what == "" || c.contradicted[what+"|"+detail] {
+		return
+	}
+	if c.contradicted == nil {
+		c.contradicted = map[string]bool{}
+	}
+	c.contradicted[what+"|"+detail] = true
+	c.a.metrics.GridDecisions.WithLabelValues("contradicted").Inc()
+	f := trackfile.Finding{Clause: "reapd grid", Level: trackfile.LevelWarning, Subject: "channel " + c.name,
+		Message: detail + ": configure the segment duration, or clear the learned decisions with reapd timing --reset"}
+	c.conf.add(track, f, c.a.opts.Now())
+	c.log.Warn("a grid decision is contradicted by later segments; nothing is lost, but periods and parts follow the old grid",
+		"what", what, "detail", detail)
+}
+
 // maxEpochSeconds is the end of year 9999: later times are not media.
 const maxEpochSeconds = 253402300799
 
@@ -234,17 +264,19 @@ func (c *channel) epochTime(seg *trackfile.Segment, ts uint32, offset int64) (ui
 // stores what the evidence decides (write-once: the first archiver's
 // decision wins everywhere).
 func (c *channel) learnLocked(ctx context.Context, track string, h *trackfile.Header, seg *trackfile.Segment, t uint64) error {
-	if !c.grid.D.IsZero() && c.phaseKnown {
-		return nil
-	}
 	o := segObs{t: t, d: seg.Duration, seq: seg.SequenceNumber, sample: uint64(seg.FirstSampleDur)}
 	d, phase, from := c.evidence.observe(track, h.Info, o, c.hasVideo)
+	if !c.grid.D.IsZero() && c.phaseKnown {
+		c.checkDecisionLocked(track, d, from)
+		return nil
+	}
 	if c.grid.D.IsZero() && !d.IsZero() {
 		st := gridState{SegmentDuration: d, From: from}
 		if err := c.decide(ctx, "grid", &st); err != nil {
 			return err
 		}
 		c.grid.D, c.grid.N = st.SegmentDuration, 0
+		c.a.metrics.GridDecisions.WithLabelValues("duration").Inc()
 		c.log.Info("segment duration learned; configure it to be sure", "segment_duration", c.grid.D.String(), "from", st.From)
 		if err := c.ensureGridLocked(); err != nil {
 			return err
@@ -269,6 +301,7 @@ func (c *channel) learnLocked(ctx context.Context, track string, h *trackfile.He
 		return err
 	}
 	c.grid.Phase, c.phaseKnown = ph.Phase, true
+	c.a.metrics.GridDecisions.WithLabelValues("phase").Inc()
 	if !ph.Phase.IsZero() {
 		c.log.Warn("segments are off the REaP epoch grid: archived on a grid with a phase", "phase_s", ph.Phase.String(),
 			"segment_duration", c.grid.D.String(), "from", ph.From)

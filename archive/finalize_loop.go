@@ -53,6 +53,9 @@ func (c *channel) noteLocked(track string, ts uint32, s stagedNote) {
 	}
 	ts = c.timescales[track]
 	if c.grid.N == 0 || ts == 0 {
+		if len(c.unplaced) == 0 {
+			c.unplacedSince = c.a.opts.Now()
+		}
 		c.unplaced = append(c.unplaced, s)
 		return
 	}
@@ -177,6 +180,58 @@ func (c *channel) completeLocked(k int64, p *pendingPeriod) bool {
 	return p.complete
 }
 
+// fallbackAfter is how long segments may wait for the evidence that
+// decides the channel's D before a weaker rule decides it.
+const fallbackAfter = time.Minute
+
+// settleGrid decides D from weak evidence when segments have waited
+// fallbackAfter without the evidence that decides it (an encoder that sent
+// one or two segments, then stopped), and the phase as 0 when the first
+// period is due without evidence for one: staged media must reach track
+// files in the end.
+func (c *channel) settleGrid(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.a.opts.Now()
+	if c.grid.D.IsZero() && len(c.unplaced) > 0 && !c.unplacedSince.IsZero() && now.Sub(c.unplacedSince) >= fallbackAfter {
+		d, from, ok := c.evidence.fallback(c.hasVideo)
+		if !ok {
+			return nil
+		}
+		st := gridState{SegmentDuration: d, From: from}
+		if err := c.decide(ctx, "grid", &st); err != nil {
+			return err
+		}
+		c.grid.D, c.grid.N = st.SegmentDuration, 0
+		c.a.metrics.GridDecisions.WithLabelValues("duration").Inc()
+		c.log.Warn("segment duration decided from weak evidence; configure it to be sure", "segment_duration", d.String(), "from", st.From)
+		if err := c.ensureGridLocked(); err != nil {
+			return err
+		}
+		c.regridLocked()
+	}
+	if c.grid.N == 0 || c.phaseKnown || len(c.pending) == 0 {
+		return nil
+	}
+	delay := c.cfg.FinalizeDelay
+	if delay <= 0 {
+		delay = 3 * c.grid.D.Duration()
+	}
+	for k := range c.pending {
+		if end := c.grid.SegmentTime(c.grid.PeriodFirst(k + 1)); now.Before(end.Add(delay)) {
+			continue
+		}
+		ph := phaseState{From: "no evidence before the first period was due"}
+		if err := c.decide(ctx, "phase", &ph); err != nil {
+			return err
+		}
+		c.grid.Phase, c.phaseKnown = ph.Phase, true
+		c.regridLocked()
+		return nil
+	}
+	return nil
+}
+
 // finalizeFailed schedules a retry with backoff.
 func (c *channel) finalizeFailed(k int64) time.Duration {
 	c.mu.Lock()
@@ -216,6 +271,9 @@ func (a *Archiver) Run(ctx context.Context) error {
 // FinalizeDue finalizes every period that is due now.
 func (a *Archiver) FinalizeDue(ctx context.Context) {
 	for _, c := range a.channelList() {
+		if err := c.settleGrid(ctx); err != nil {
+			c.log.Warn("settling the segment grid failed; will retry", "err", err)
+		}
 		for _, k := range c.duePeriods(a.opts.Now()) {
 			err := c.finalizePeriod(ctx, k)
 			if errors.Is(err, errClaimed) {

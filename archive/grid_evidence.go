@@ -45,7 +45,8 @@ type trackEvidence struct {
 	seen  int      // segments observed (the first one is never evidence for D)
 	run   []segObs // the newest contiguous segments, oldest first, at most keepObs
 	reapD trackfile.Rational
-	reapN int // segments that agreed on reapD
+	reapN int    // segments that agreed on reapD
+	maxD  uint64 // the longest plausible segment seen (for fallback)
 }
 
 // gridEvidence collects evidence per track until D and the phase are known.
@@ -67,6 +68,9 @@ func (e *gridEvidence) observe(track string, info trackfile.TrackInfo, o segObs,
 	te.seen++
 	if o.d == 0 || te.ts == 0 {
 		return
+	}
+	if plausible(trackfile.RationalFromTicks(o.d, te.ts)) {
+		te.maxD = max(te.maxD, o.d)
 	}
 	if n := len(te.run); n > 0 && te.run[n-1].t+te.run[n-1].d != o.t {
 		te.run = te.run[:0] // not contiguous: the evidence starts again
@@ -228,4 +232,25 @@ func absDiff(a, b uint64) uint64 {
 		return a - b
 	}
 	return b - a
+}
+
+// fallback returns a D from weak evidence, for a channel whose segments
+// never agreed (too few of them): the longest plausible segment seen,
+// from video when the channel has video.
+func (e *gridEvidence) fallback(hasVideo bool) (trackfile.Rational, string, bool) {
+	var best trackfile.Rational
+	from := ""
+	for name, te := range e.tracks {
+		if te.maxD == 0 || hasVideo && !te.video {
+			continue
+		}
+		d := trackfile.RationalFromTicks(te.maxD, te.ts)
+		if !te.video {
+			d = roundToFrames(d)
+		}
+		if best.IsZero() || d.Seconds() > best.Seconds() || d.Seconds() == best.Seconds() && name < from {
+			best, from = d, name
+		}
+	}
+	return best, "the longest segment of track " + from + " (too few segments to learn from)", !best.IsZero()
 }
