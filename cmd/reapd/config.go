@@ -73,5 +73,11 @@ func (cc channelConfig) toArchive(base archive.ChannelConfig) (archive.ChannelCo
 	if len(cc.Credentials) > 0 {
 		out.Credentials = cc.Credentials
 	}
+	if !out.SegmentDuration.IsZero() && out.StoragePeriod > 0 {
+		// Decided at start-up, not by a 5xx on the first segment.
+		if _, err := trackfile.PeriodSegments(out.StoragePeriod, out.SegmentDuration); err != nil {
+			return out, err
+		}
+	}
 	return out, nil
 }
