@@ -42,11 +42,11 @@ func TestSignedURLExpiryEdges(t *testing.T) {
 		now  time.Time
 		want error
 	}{
-		{exp.Add(-time.Second), nil},                  // now+1 = exp
-		{exp.Add(-time.Millisecond), nil},             // within the last second
-		{exp, ErrURLExpired},                          // exactly now
-		{exp.Add(time.Second), ErrURLExpired},         // now−1 = exp
-		{exp.Add(-365 * 24 * time.Hour), nil},         // long before
+		{exp.Add(-time.Second), nil},          // now+1 = exp
+		{exp.Add(-time.Millisecond), nil},     // within the last second
+		{exp, ErrURLExpired},                  // exactly now
+		{exp.Add(time.Second), ErrURLExpired}, // now−1 = exp
+		{exp.Add(-365 * 24 * time.Hour), nil}, // long before
 		{exp.Add(999 * time.Millisecond), ErrURLExpired},
 	} {
 		got, err := s.Verify(p, q, c.now)
