@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -94,7 +95,9 @@ func (s *Server) channelList(ctx context.Context) ([]byte, error) {
 		b.mu.Lock()
 		b.flight = nil
 		if f.err == nil {
-			b.body, b.at = f.body, now
+			// Fresh from when it is done: a refresh that takes longer
+			// than the TTL does not start the next one at once.
+			b.body, b.at = f.body, s.opts.Now()
 		}
 		b.mu.Unlock()
 		close(f.done)
@@ -125,9 +128,11 @@ func (s *Server) refreshChannels(ctx context.Context, now time.Time) ([]byte, er
 		}
 	}
 	sums := make([]*channelSummary, len(names))
+	prev := make([]*channelSummary, len(names))
 	b.mu.Lock()
 	for i, name := range names {
-		if sum := b.sums[name]; sum != nil && !sum.stale && b.fresh(sum.at, now) {
+		prev[i] = b.sums[name]
+		if sum := prev[i]; sum != nil && !sum.stale && b.fresh(sum.at, now) {
 			sums[i] = sum
 		}
 	}
@@ -138,7 +143,9 @@ func (s *Server) refreshChannels(ctx context.Context, now time.Time) ([]byte, er
 	for range min(browseWorkers, len(names)) {
 		wg.Go(func() {
 			for i := range work {
-				sums[i] = s.summarize(ctx, names[i], now)
+				if ctx.Err() == nil {
+					sums[i] = s.summarize(ctx, names[i])
+				}
 			}
 		})
 	}
@@ -149,13 +156,30 @@ func (s *Server) refreshChannels(ctx context.Context, now time.Time) ([]byte, er
 	}
 	close(work)
 	wg.Wait()
+	for i := range sums {
+		if sums[i] == nil { // the store failed: the last summary, if any
+			sums[i] = prev[i]
+		}
+	}
+	b.mu.Lock()
+	for i, sum := range sums {
+		if sum != nil {
+			b.sums[names[i]] = sum
+		}
+	}
+	b.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		// Not an answer to cache; what was summarized is kept, so the
+		// next refresh goes on from there.
+		return nil, fmt.Errorf("listing channels: %w", err)
+	}
 
 	out := struct {
 		Channels []channelJSON `json:"channels"`
 	}{Channels: []channelJSON{}}
 	keep := make(map[string]*channelSummary, len(names))
 	for i, sum := range sums {
-		if sum == nil { // a store error: not remembered, retried at the next refresh
+		if sum == nil { // a store error, and never summarized before
 			continue
 		}
 		keep[names[i]] = sum
@@ -164,7 +188,7 @@ func (s *Server) refreshChannels(ctx context.Context, now time.Time) ([]byte, er
 		}
 	}
 	b.mu.Lock()
-	b.sums = keep
+	b.sums = keep // only the channels still in the store
 	b.mu.Unlock()
 	body, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
@@ -175,14 +199,17 @@ func (s *Server) refreshChannels(ctx context.Context, now time.Time) ([]byte, er
 
 // summarize returns a channel's entry in the list: its name and the
 // wall-clock extent of its archive, without implausible times; nil when
-// the store failed (the channel is left out of this answer).
-func (s *Server) summarize(ctx context.Context, name string, now time.Time) *channelSummary {
+// the store failed.
+func (s *Server) summarize(ctx context.Context, name string) *channelSummary {
+	now := s.opts.Now()
 	c, err := s.channel(ctx, name)
 	if errors.Is(err, ErrNotFound) {
 		return &channelSummary{at: now} // not a channel (or not yet)
 	}
 	if err != nil {
-		s.log.Warn("browse: channel left out of the list", "channel", name, "err", err)
+		if ctx.Err() == nil {
+			s.log.Warn("browse: store failed summarizing a channel; its last summary is listed, if any", "channel", name, "err", err)
+		}
 		return nil
 	}
 	cj := channelJSON{Name: name}
