@@ -26,6 +26,7 @@ type browseCache struct {
 	flight  *browseFlight
 	sums    map[string]*channelSummary // channel → summary, from the last refresh
 	flagged map[string]bool            // channels whose problems were logged
+	dirty   map[string]bool            // channels invalidated while a refresh runs
 }
 
 // browseFlight is a refresh under way; every request that finds the
@@ -46,7 +47,7 @@ type channelSummary struct {
 }
 
 func newBrowseCache(ttl time.Duration) *browseCache {
-	return &browseCache{ttl: ttl, sums: map[string]*channelSummary{}, flagged: map[string]bool{}}
+	return &browseCache{ttl: ttl, sums: map[string]*channelSummary{}, flagged: map[string]bool{}, dirty: map[string]bool{}}
 }
 
 // fresh reports whether something computed at "at" is still good at now.
@@ -61,6 +62,9 @@ func (b *browseCache) invalidate(channel string) {
 	b.body = nil
 	if sum := b.sums[channel]; sum != nil {
 		sum.stale = true
+	}
+	if b.flight != nil {
+		b.dirty[channel] = true
 	}
 	b.mu.Unlock()
 }
@@ -88,12 +92,21 @@ func (s *Server) channelList(ctx context.Context) ([]byte, error) {
 	if f == nil {
 		f = &browseFlight{done: make(chan struct{})}
 		b.flight = f
+		clear(b.dirty)
 		b.mu.Unlock()
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), browseRefreshTimeout)
 		f.body, f.err = s.refreshChannels(rctx, now)
 		cancel()
 		b.mu.Lock()
 		b.flight = nil
+		// What was invalidated while the refresh ran may be older than
+		// the invalidation: not to be reused by the next refresh (this
+		// answer stands for its TTL, as any would).
+		for name := range b.dirty {
+			if sum := b.sums[name]; sum != nil {
+				sum.stale = true
+			}
+		}
 		if f.err == nil {
 			// Fresh from when it is done: a refresh that takes longer
 			// than the TTL does not start the next one at once.

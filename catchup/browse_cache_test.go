@@ -193,6 +193,11 @@ func TestChannelListPoisoned(t *testing.T) {
 			t.Errorf("mixed: %+v", c)
 		}
 	}
+	// Catch-up of the bad channel: a 404 that does not quote absurd times.
+	r := get(t, h, "/catchup/huge/manifest.mpd?start="+epochSeconds(at(0))+"&duration=20")
+	if b := body(t, r); r.StatusCode != http.StatusNotFound || strings.Contains(b, "3249492") {
+		t.Errorf("catch-up of huge: %d %s", r.StatusCode, b)
+	}
 	for _, url := range []string{"/api/channels/huge", "/api/channels/mixed", "/api/channels/staged",
 		"/api/channels/huge/coverage?from=" + epochSeconds(at(-3600)) + "&to=" + epochSeconds(at(600))} {
 		r := get(t, h, url)
