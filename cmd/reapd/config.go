@@ -19,6 +19,10 @@ type fileConfig struct {
 	AutoCreate *bool                    `yaml:"autoCreate"`
 	Defaults   channelConfig            `yaml:"defaults"`
 	Channels   map[string]channelConfig `yaml:"channels"`
+	// ReadTokens and URLSigningKeys lock the read side (see
+	// --read-token, --url-signing-key); flags add to them.
+	ReadTokens     []string `yaml:"readTokens"`
+	URLSigningKeys []string `yaml:"urlSigningKeys"`
 }
 
 // channelConfig is one channel's settings in the YAML file.

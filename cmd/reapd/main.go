@@ -4,6 +4,7 @@
 //	reapd serve [flags]        receive ingest and archive it
 //	reapd validate [--json] FILE…  check I-MPDs and segments against REaP 6.1/6.2
 //	reapd timing --channel C [--reset]  show or clear a channel's learned timing
+//	reapd sign [flags] URL         mint an expiring signed catch-up URL
 //
 // Run "reapd serve --help" for the flags.
 package main
@@ -36,6 +37,7 @@ Usage:
   reapd validate [--json] FILE…   check I-MPDs and CMAF headers/segments against REaP 6.1/6.2
   reapd timing --channel C [--reset]
                                   show a channel's timing decisions; clear the learned ones
+  reapd sign [flags] URL          mint an expiring signed URL for a locked read side
   reapd help                      this text
 
 Run "reapd serve --help" for the server's flags.
@@ -54,6 +56,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return validate(args, stdout, stderr)
 	case "timing":
 		return timing(ctx, args, stdout, stderr)
+	case "sign":
+		return signCmd(args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
