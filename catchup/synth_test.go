@@ -36,14 +36,19 @@ type synth struct {
 }
 
 func newSynth(t testing.TB, url string, grid trackfile.Grid) *synth {
+	return newSynthTiming(t, url, trackfile.ChannelTiming{SegmentDuration: grid.D, PeriodSegments: grid.N})
+}
+
+// newSynthTiming is newSynth with a channel timing: a grid phase, an STS.
+func newSynthTiming(t testing.TB, url string, timing trackfile.ChannelTiming) *synth {
 	t.Helper()
 	st, err := blobstore.Open(context.Background(), url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	s := &synth{t: t, ctx: context.Background(), store: st, grid: grid}
-	raw, _ := trackfile.MarshalTiming(trackfile.ChannelTiming{SegmentDuration: grid.D, PeriodSegments: grid.N})
+	s := &synth{t: t, ctx: context.Background(), store: st, grid: timing.Grid(), sts: timing.STS}
+	raw, _ := trackfile.MarshalTiming(timing)
 	s.put(trackfile.TimingKey(testChannel), raw)
 	return s
 }
@@ -124,7 +129,7 @@ func indexRun(g trackfile.Grid, track string, info trackfile.TrackInfo, hash str
 func (s *synth) writeIndex(k int64, suffix string, runs ...trackfile.Run) {
 	s.t.Helper()
 	raw, err := trackfile.MarshalIndex(&trackfile.PeriodIndex{Channel: testChannel, Period: k, SegmentDuration: s.grid.D,
-		PeriodSegments: s.grid.N, STS: s.sts, Runs: runs})
+		PeriodSegments: s.grid.N, STS: s.sts, Phase: s.grid.Phase, Runs: runs})
 	if err != nil {
 		s.t.Fatal(err)
 	}

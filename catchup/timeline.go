@@ -164,6 +164,7 @@ func (tl *trackTimeline) hasDuplicates() bool {
 // track files, with its position and start time; nil if none.
 func (v *view) find(track, hash string, mts uint32, t uint64) (*trackfile.Run, int, uint64) {
 	for _, idx := range v.indexes {
+	runs:
 		for i := range idx.Runs {
 			r := &idx.Runs[i]
 			ts := r.Info.Timescale
@@ -178,7 +179,7 @@ func (v *view) find(track, hash string, mts uint32, t uint64) (*trackfile.Run, i
 					case c == t:
 						return r, pos, st
 					case c > t:
-						return nil, 0, 0 // between two segments
+						continue runs // t is inside a segment of this run
 					}
 					st += rep.D
 					pos++
