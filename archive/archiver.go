@@ -23,6 +23,7 @@ type Archiver struct {
 
 	mu       sync.Mutex
 	channels map[string]*channel
+	capped   map[string]bool // caps already logged (once each)
 	inflight sync.WaitGroup
 	closed   bool
 }
@@ -76,8 +77,14 @@ func (a *Archiver) handleDelete(w http.ResponseWriter, r *http.Request) {
 }
 
 // channel returns the state of a channel, loading it from the store on
-// first use.
+// first use; a new channel beyond MaxChannels is refused with 403.
 func (a *Archiver) channel(ctx context.Context, name string) (*channel, error) {
+	return a.channelCapped(ctx, name, true)
+}
+
+// channelCapped is channel; capped false (resuming what the store holds)
+// takes no notice of MaxChannels.
+func (a *Archiver) channelCapped(ctx context.Context, name string, capped bool) (*channel, error) {
 	if err := trackfile.CheckName(name); err != nil {
 		return nil, withStatus(http.StatusBadRequest, "channel: %v", err)
 	}
@@ -93,6 +100,11 @@ func (a *Archiver) channel(ctx context.Context, name string) (*channel, error) {
 			a.mu.Unlock()
 			return nil, withStatus(http.StatusForbidden, "unknown channel %q", name)
 		}
+		if capped && len(a.channels) >= a.opts.MaxChannels {
+			a.mu.Unlock()
+			a.logCap("channels", "channel limit reached: new channels are refused", "max_channels", a.opts.MaxChannels, "channel", name)
+			return nil, withStatus(http.StatusForbidden, "channel %q refused: this archiver takes at most %d channels (--max-channels)", name, a.opts.MaxChannels)
+		}
 		if !configured {
 			cfg = a.opts.Defaults
 		}
@@ -104,6 +116,21 @@ func (a *Archiver) channel(ctx context.Context, name string) (*channel, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// logCap logs, once per kind, that a cap refused something.
+func (a *Archiver) logCap(kind, msg string, args ...any) {
+	a.mu.Lock()
+	seen := a.capped[kind]
+	if a.capped == nil {
+		a.capped = map[string]bool{}
+	}
+	a.capped[kind] = true
+	a.mu.Unlock()
+	a.metrics.Capped.WithLabelValues(kind).Inc()
+	if !seen {
+		a.log.Warn(msg+" (logged once)", args...)
+	}
 }
 
 // Shutdown stops accepting new ingest requests and waits for the ones in

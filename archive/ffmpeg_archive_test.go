@@ -68,9 +68,9 @@ func checkFinalizedFFmpeg(t *testing.T, r *rig, sent map[string]map[int64][]byte
 			}
 			off := c.stsSeconds().TicksSigned(h.Info.Timescale)
 			for _, ref := range run.Segments() {
-				body, ok := sent[run.Track][ref.N]
+				body, ok := sent[run.Track][int64(ref.Time)]
 				if !ok {
-					t.Errorf("%s: n=%d was never sent", run.Key, ref.N)
+					t.Errorf("%s: t=%d was never sent", run.Key, ref.Time)
 					continue
 				}
 				seen[run.Track]++
@@ -82,14 +82,14 @@ func checkFinalizedFFmpeg(t *testing.T, r *rig, sent map[string]map[int64][]byte
 					sentFrames += seg.Samples
 				}
 				if want := uint64(int64(seg.BaseDecodeTime) + off); ref.Time != want {
-					t.Errorf("%s n=%d: index time %d, segment tfdt+STS %d", run.Key, ref.N, ref.Time, want)
+					t.Errorf("%s t=%d: index time %d, segment tfdt+STS %d", run.Key, ref.Time, ref.Time, want)
 				}
 				want, err := trackfile.NormalizeWith(body, off, &trackfile.NormalizeOptions{Timescale: h.Info.Timescale})
 				if err != nil {
 					t.Fatal(err)
 				}
 				if got := file[ref.Offset : ref.Offset+ref.Size]; !bytes.Equal(got, want) {
-					t.Errorf("%s n=%d: stored bytes are not the ingested segment minus sidx", run.Key, ref.N)
+					t.Errorf("%s t=%d: stored bytes are not the ingested segment minus sidx", run.Key, ref.Time)
 				}
 			}
 			if run.Track == videoTrack {

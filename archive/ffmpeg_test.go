@@ -2,12 +2,14 @@ package archive
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -123,16 +125,17 @@ func checkDASHSegments(t *testing.T, r *rig, rec *recorder, firstLo, firstHi int
 			if err != nil {
 				t.Fatalf("%s: %v", p, err)
 			}
-			n, _, err := c.timing(context.Background(), track, tk.header, seg)
+			at, _, err := c.fragmentTiming(context.Background(), track, tk.header, seg)
 			if err != nil {
 				t.Fatal(err)
 			}
+			n := c.Grid().SegmentIndex(at, tk.header.Info.Timescale)
 			minN, maxN = min(minN, n), max(maxN, n)
 			if byN[track] == nil {
 				byN[track] = map[int64][]byte{}
 			}
-			byN[track][n] = b
-			got, ok := staged[fmt.Sprintf("%d.%s", n, tk.header.Info.Ext)]
+			byN[track][int64(at)] = b
+			got, ok := staged[trackfile.StagedName{T: at, D: seg.Duration, Ext: tk.header.Info.Ext}.String()]
 			if !ok {
 				t.Errorf("%s: segment n=%d not staged", p, n)
 			} else if !bytes.Equal(got, b) {
@@ -203,11 +206,11 @@ func TestFFmpegStreamsPostOneFFmpegPerTrack(t *testing.T) {
 	for _, track := range []string{"video", "audio"} {
 		sent[track] = map[int64][]byte{}
 		for base, b := range r.staged("ch1", track) {
-			n, _, _, err := trackfile.ParseStagedKey(base)
+			name, err := trackfile.ParseStagedKey(base)
 			if err != nil {
 				t.Fatal(err)
 			}
-			sent[track][n] = b
+			sent[track][int64(name.T)] = b
 		}
 	}
 	defer checkFinalizedFFmpeg(t, r, sent, "video", 150)
@@ -221,15 +224,21 @@ func TestFFmpegStreamsPostOneFFmpegPerTrack(t *testing.T) {
 		// staged segment, in order, byte for byte.
 		frags := fragments(t, bodies[0])
 		staged := r.staged("ch1", track)
-		var all []byte
-		for n := epoch / 2; n < epoch/2+10; n++ {
-			if b, ok := staged[fmt.Sprintf("%d.%s", n, ext)]; ok {
-				all = append(all, b...)
-				delete(staged, fmt.Sprintf("%d.%s", n, ext))
+		var names []trackfile.StagedName
+		for base := range staged {
+			name, err := trackfile.ParseStagedKey(base)
+			if err != nil {
+				t.Fatal(err)
 			}
+			names = append(names, name)
 		}
-		if len(staged) != 0 {
-			t.Errorf("%s: staged outside the expected n range: %v", track, staged)
+		slices.SortFunc(names, func(a, b trackfile.StagedName) int { return cmp.Compare(a.T, b.T) })
+		var all []byte
+		for i, name := range names {
+			if i > 0 && names[i-1].T+names[i-1].D != name.T {
+				t.Errorf("%s: staged segments are not contiguous at %d", track, name.T)
+			}
+			all = append(all, staged[name.String()]...)
 		}
 		if !bytes.Equal(all, bytes.Join(frags, nil)) {
 			t.Errorf("%s: staged segments (%d bytes) are not the %d fragments sent (%d bytes)", track, len(all), len(frags), len(bytes.Join(frags, nil)))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,26 +14,81 @@ import (
 // pendingPeriod is what this archiver knows is staged in a storage period
 // that is not finalized yet.
 type pendingPeriod struct {
-	staged   map[string]map[int64]bool // track → staged segment indexes (any variant)
-	ended    map[string]int64          // track → n of its 'lmsg' segment
-	nextTry  time.Time                 // after a failure: when to try again
+	staged   map[string]map[uint64]uint64 // track → start time → duration of a staged copy (any variant)
+	ended    map[string]uint64            // track → start time of its 'lmsg' segment
+	nextTry  time.Time                    // after a failure: when to try again
 	failures int
 	gen      int // bumped by every noteStaged: a finalize only clears what it saw
+	checked  int // gen when complete was last computed
+	complete bool
 }
 
-// noteStaged records a staged segment for the finalizer.
-func (c *channel) noteStaged(track string, n int64) {
+// stagedNote is a staged segment the finalizer was told of before the
+// channel's grid was known (it cannot be placed in a period yet).
+type stagedNote struct {
+	track string
+	t, d  uint64
+	lmsg  bool
+}
+
+// noteStaged records a staged segment of a track (timescale ts) for the
+// finalizer.
+func (c *channel) noteStaged(track string, ts uint32, t, d uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.grid.N == 0 {
+	c.noteLocked(track, ts, stagedNote{track: track, t: t, d: d})
+}
+
+// trackEnded notes an 'lmsg' segment at t: the track needs nothing after it.
+func (c *channel) trackEnded(track string, ts uint32, t, d uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.noteLocked(track, ts, stagedNote{track: track, t: t, d: d, lmsg: true})
+	c.ended[track] = true
+}
+
+func (c *channel) noteLocked(track string, ts uint32, s stagedNote) {
+	if ts != 0 {
+		c.timescales[track] = ts
+	}
+	ts = c.timescales[track]
+	if c.grid.N == 0 || ts == 0 {
+		if len(c.unplaced) == 0 {
+			c.unplacedSince = c.a.opts.Now()
+		}
+		c.unplaced = append(c.unplaced, s)
 		return
 	}
-	p := c.pendingLocked(c.grid.Period(n))
+	p := c.pendingLocked(c.grid.Period(c.grid.SegmentIndex(s.t, ts)))
 	if p.staged[track] == nil {
-		p.staged[track] = map[int64]bool{}
+		p.staged[track] = map[uint64]uint64{}
 	}
-	p.staged[track][n] = true
+	if d, ok := p.staged[track][s.t]; !ok || s.d > d {
+		p.staged[track][s.t] = s.d
+	}
+	if s.lmsg {
+		p.ended[track] = s.t
+	}
 	p.gen++
+}
+
+// regridLocked places every pending segment again after the grid changed
+// (D or the phase decided): its periods may differ.
+func (c *channel) regridLocked() {
+	notes := c.unplaced
+	c.unplaced = nil
+	for _, p := range c.pending {
+		for track, segs := range p.staged {
+			for t, d := range segs {
+				e, ok := p.ended[track]
+				notes = append(notes, stagedNote{track: track, t: t, d: d, lmsg: ok && e == t})
+			}
+		}
+	}
+	c.pending = map[int64]*pendingPeriod{}
+	for _, s := range notes {
+		c.noteLocked(s.track, 0, s)
+	}
 }
 
 // pendingGen returns the generation of period k's pending state, taken
@@ -46,29 +102,18 @@ func (c *channel) pendingGen(k int64) int {
 	return 0
 }
 
-// trackEnded notes an 'lmsg' segment: the track needs nothing after n.
-func (c *channel) trackEnded(track string, n int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.grid.N == 0 {
-		return
-	}
-	c.pendingLocked(c.grid.Period(n)).ended[track] = n
-	c.ended[track] = true
-}
-
 func (c *channel) pendingLocked(k int64) *pendingPeriod {
 	p := c.pending[k]
 	if p == nil {
-		p = &pendingPeriod{staged: map[string]map[int64]bool{}, ended: map[string]int64{}}
+		p = &pendingPeriod{staged: map[string]map[uint64]uint64{}, ended: map[string]uint64{}, checked: -1}
 		c.pending[k] = p
 	}
 	return p
 }
 
 // duePeriods returns the pending periods to finalize now: complete ones
-// (every track that is not ended has all N segments, or ended in the
-// period), and those past their end plus the finalize delay.
+// (every track that staged media has the period's whole time span, or
+// ended in it), and those past their end plus the finalize delay.
 func (c *channel) duePeriods(now time.Time) []int64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -92,23 +137,99 @@ func (c *channel) duePeriods(now time.Time) []int64 {
 	return due
 }
 
+// completeLocked reports whether every track that staged media has period
+// k's whole span, contiguous in time: from a segment in the period's first
+// slot to one that ends in the next period's first slot (or with 'lmsg').
 func (c *channel) completeLocked(k int64, p *pendingPeriod) bool {
+	if p.checked == p.gen {
+		return p.complete
+	}
+	p.checked, p.complete = p.gen, false
 	first, next := c.grid.PeriodFirst(k), c.grid.PeriodFirst(k+1)
-	for name := range c.tracks {
-		if _, ok := p.staged[name]; !ok && c.ended[name] {
-			continue // ended in an earlier period
-		}
-		last := next - 1
-		if e, ok := p.ended[name]; ok {
-			last = e
-		}
-		for n := first; n <= last; n++ {
-			if !p.staged[name][n] {
-				return false
+	for name, ts := range c.timescales {
+		segs := p.staged[name]
+		if len(segs) == 0 {
+			if c.ended[name] {
+				continue // ended in an earlier period
 			}
+			return false
+		}
+		times := make([]uint64, 0, len(segs))
+		for t := range segs {
+			times = append(times, t)
+		}
+		slices.Sort(times)
+		if c.grid.SegmentIndex(times[0], ts) != first {
+			return false
+		}
+		end := times[0]
+		for _, t := range times {
+			if t > end {
+				return false // a hole
+			}
+			end = max(end, t+segs[t])
+		}
+		if e, ok := p.ended[name]; ok && e+segs[e] == end {
+			continue
+		}
+		if c.grid.SegmentIndex(end, ts) < next {
+			return false
 		}
 	}
-	return len(p.staged) > 0
+	p.complete = len(p.staged) > 0
+	return p.complete
+}
+
+// fallbackAfter is how long segments may wait for the evidence that
+// decides the channel's D before a weaker rule decides it.
+const fallbackAfter = time.Minute
+
+// settleGrid decides D from weak evidence when segments have waited
+// fallbackAfter without the evidence that decides it (an encoder that sent
+// one or two segments, then stopped), and the phase as 0 when the first
+// period is due without evidence for one: staged media must reach track
+// files in the end.
+func (c *channel) settleGrid(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.a.opts.Now()
+	if c.grid.D.IsZero() && len(c.unplaced) > 0 && !c.unplacedSince.IsZero() && now.Sub(c.unplacedSince) >= fallbackAfter {
+		d, from, ok := c.evidence.fallback(c.hasVideo)
+		if !ok {
+			return nil
+		}
+		st := gridState{SegmentDuration: d, From: from}
+		if err := c.decide(ctx, "grid", &st); err != nil {
+			return err
+		}
+		c.grid.D, c.grid.N = st.SegmentDuration, 0
+		c.a.metrics.GridDecisions.WithLabelValues("duration").Inc()
+		c.log.Warn("segment duration decided from weak evidence; configure it to be sure", "segment_duration", d.String(), "from", st.From)
+		if err := c.ensureGridLocked(); err != nil {
+			return err
+		}
+		c.regridLocked()
+	}
+	if c.grid.N == 0 || c.phaseKnown || len(c.pending) == 0 {
+		return nil
+	}
+	delay := c.cfg.FinalizeDelay
+	if delay <= 0 {
+		delay = 3 * c.grid.D.Duration()
+	}
+	for k := range c.pending {
+		if end := c.grid.SegmentTime(c.grid.PeriodFirst(k + 1)); now.Before(end.Add(delay)) {
+			continue
+		}
+		ph := phaseState{From: "no evidence before the first period was due"}
+		if err := c.decide(ctx, "phase", &ph); err != nil {
+			return err
+		}
+		c.grid.Phase, c.phaseKnown = ph.Phase, true
+		c.regridLocked()
+		return nil
+	}
+	return nil
 }
 
 // finalizeFailed schedules a retry with backoff.
@@ -150,6 +271,9 @@ func (a *Archiver) Run(ctx context.Context) error {
 // FinalizeDue finalizes every period that is due now.
 func (a *Archiver) FinalizeDue(ctx context.Context) {
 	for _, c := range a.channelList() {
+		if err := c.settleGrid(ctx); err != nil {
+			c.log.Warn("settling the segment grid failed; will retry", "err", err)
+		}
 		for _, k := range c.duePeriods(a.opts.Now()) {
 			err := c.finalizePeriod(ctx, k)
 			if errors.Is(err, errClaimed) {
@@ -207,7 +331,7 @@ func (a *Archiver) Rescan(ctx context.Context) error {
 		if trackfile.CheckName(name) != nil {
 			continue
 		}
-		c, err := a.channel(ctx, name)
+		c, err := a.channelCapped(ctx, name, false)
 		if err != nil {
 			a.log.Debug("rescan: skip channel", "channel", name, "err", err)
 			continue
@@ -220,14 +344,13 @@ func (a *Archiver) Rescan(ctx context.Context) error {
 }
 
 func (c *channel) rescan(ctx context.Context) error {
-	if err := c.ensureGrid(ctx); err != nil || c.Grid().N == 0 {
+	if err := c.ensureGrid(ctx); err != nil {
 		return err
 	}
 	tracks, err := c.stagedTracks(ctx)
 	if err != nil {
 		return err
 	}
-	g := c.Grid()
 	for _, name := range tracks {
 		objs, err := c.a.store.List(ctx, trackfile.StagedPrefix(c.name, name))
 		if err != nil {
@@ -239,10 +362,14 @@ func (c *channel) rescan(ctx context.Context) error {
 		if _, err := c.track(name); err != nil {
 			continue
 		}
-		for _, sp := range parseStaged(name, objs, g) {
-			for n := range sp.copies {
-				c.noteStaged(name, n)
+		st := trackfile.ParseStagedTrack(keysOf(objs))
+		for _, s := range st.Segments("") {
+			ts, err := c.timescaleOf(ctx, name, s.Header, s.Ext)
+			if err != nil {
+				c.log.Warn("rescan: staged segment with an unreadable header; left for later", "track", name, "key", s.Key, "err", err)
+				continue
 			}
+			c.noteStaged(name, ts, s.T, s.D)
 		}
 	}
 	return nil

@@ -34,19 +34,35 @@ func (c *channel) finalizePeriod(ctx context.Context, k int64) error {
 	// List what is staged first, the period's indexes second: an archiver
 	// deletes staged segments only after writing their index, so whatever
 	// another archiver already finalized and deleted is seen as covered.
-	staged := map[string]*stagedPeriod{}
+	listed := map[string]*trackfile.StagedTrack{}
 	for _, track := range tracks {
 		objs, err := c.a.store.List(ctx, trackfile.StagedPrefix(c.name, track))
 		if err != nil {
 			return fmt.Errorf("finalize %s/%s period %d: %w", c.name, track, k, err)
 		}
-		if sp := parseStaged(track, objs, g)[k]; sp != nil {
-			staged[track] = sp
-		}
+		listed[track] = trackfile.ParseStagedTrack(keysOf(objs))
 	}
 	existing, err := c.periodIndexes(ctx, k)
 	if err != nil {
 		return err
+	}
+	prevIdx, err := c.periodIndexes(ctx, k-1)
+	if err != nil {
+		return err
+	}
+	staged := map[string]*stagedPeriod{}
+	for track, st := range listed {
+		prev := c.prevHeader(existing, track)
+		if prev == "" {
+			prev = c.prevHeader(prevIdx, track)
+		}
+		byPeriod, err := c.groupStaged(ctx, track, st, prev, g)
+		if err != nil {
+			return fmt.Errorf("finalize %s/%s period %d: %w", c.name, track, k, err)
+		}
+		if sp := byPeriod[k]; sp != nil {
+			staged[track] = sp
+		}
 	}
 	var runs []trackfile.Run
 	var toDelete []string
@@ -91,15 +107,20 @@ func (c *channel) finalizeTrack(ctx context.Context, k int64, sp *stagedPeriod, 
 	covered := coveredSet(existing, sp.track)
 	var out []trackfile.Run
 	for attempt := 0; attempt < 4; attempt++ {
-		planned := sp.plan(func(n int64) bool { return covered[n] }, c.prevHeader(existing, sp.track))
+		planned := sp.plan(func(t uint64) bool { return covered[t] })
 		single := len(planned) == 1 && len(existing) == 0 && len(out) == 0
 		conflict := false
+		firsts := map[int64]int{} // parts starting in one slot (split segments, overlaps)
 		for _, pr := range planned {
-			n0 := pr.segs[0].n
-			if single {
-				n0 = -1
-			}
+			n0 := g.SegmentIndex(pr.segs[0].t, pr.ts)
 			key := trackfile.TrackFileKey(c.name, sp.track, k, n0, sp.ext)
+			if j := firsts[n0]; j > 0 {
+				key = trackfile.TrackFilePartKey(c.name, sp.track, k, n0, j, sp.ext)
+			}
+			firsts[n0]++
+			if single {
+				key = trackfile.TrackFileKey(c.name, sp.track, k, -1, sp.ext)
+			}
 			run, err := c.writeRun(ctx, k, pr, key, sp.ext, g)
 			if errors.Is(err, errNotInterchangeable) {
 				// A file of another staged set holds this key (written
@@ -112,7 +133,7 @@ func (c *channel) finalizeTrack(ctx context.Context, k int64, sp *stagedPeriod, 
 				c.log.Warn("adopted an existing track file; the rest becomes extra parts", "key", key)
 				out = append(out, adopted)
 				for _, ref := range adopted.Segments() {
-					covered[ref.N] = true
+					covered[ref.Time] = true
 				}
 				conflict = true
 				break
@@ -125,7 +146,7 @@ func (c *channel) finalizeTrack(ctx context.Context, k int64, sp *stagedPeriod, 
 			}
 			out = append(out, run)
 			for _, s := range pr.segs {
-				covered[s.n] = true
+				covered[s.t] = true
 			}
 		}
 		if !conflict {
@@ -152,6 +173,7 @@ func (c *channel) adoptTrackFile(ctx context.Context, pr plannedRun, key, ext st
 		}
 	}
 	run := trackfile.NewRun(pr.track, head.Header.Info, infos, head.Layout)
+	run.EndN = g.SegmentIndex(run.EndTime(), ts)
 	run.Key = key
 	run.HeaderKey = trackfile.HeaderKey(c.name, pr.track, head.Header.Hash, ext)
 	run.End = trackfile.EndPartial
@@ -168,10 +190,13 @@ func (c *channel) writeIndex(ctx context.Context, k int64, runs []trackfile.Run,
 		if runs[i].Track != runs[j].Track {
 			return runs[i].Track < runs[j].Track
 		}
-		return runs[i].FirstN < runs[j].FirstN
+		if runs[i].FirstN != runs[j].FirstN {
+			return runs[i].FirstN < runs[j].FirstN
+		}
+		return runs[i].Time < runs[j].Time
 	})
 	idx := &trackfile.PeriodIndex{Channel: c.name, Period: k, SegmentDuration: g.D, PeriodSegments: g.N,
-		STS: c.stsSeconds(), Runs: runs}
+		STS: c.stsSeconds(), Phase: g.Phase, Runs: runs}
 	raw, err := trackfile.MarshalIndex(idx)
 	if err != nil {
 		return err
@@ -226,16 +251,16 @@ func uncovered(runs []trackfile.Run, idx []*trackfile.PeriodIndex) []trackfile.R
 	return out
 }
 
-// coveredSet returns the segment indexes of a track already in track files.
-func coveredSet(idx []*trackfile.PeriodIndex, track string) map[int64]bool {
-	out := map[int64]bool{}
+// coveredSet returns the start times of a track's segments already in
+// track files.
+func coveredSet(idx []*trackfile.PeriodIndex, track string) map[uint64]bool {
+	out := map[uint64]bool{}
 	for _, p := range idx {
-		for _, r := range p.Runs {
-			if r.Track != track {
-				continue
-			}
-			for i := range r.Sizes {
-				out[r.FirstN+int64(i)] = true
+		for i := range p.Runs {
+			if r := &p.Runs[i]; r.Track == track {
+				for _, ref := range r.Segments() {
+					out[ref.Time] = true
+				}
 			}
 		}
 	}

@@ -1,135 +1,151 @@
 package archive
 
 import (
-	"path"
-	"sort"
-	"strings"
+	"cmp"
+	"context"
+	"fmt"
+	"math/big"
 
-	"github.com/reapd/reapd/blobstore"
 	"github.com/reapd/reapd/trackfile"
 )
 
 // stagedPeriod is what is staged for one track in one storage period: the
-// copies of every segment index and the header-use markers.
+// segment chosen for every start time (trackfile's staged-segment model)
+// and every staged key that belongs to the period.
 type stagedPeriod struct {
-	track   string
-	ext     string
-	copies  map[int64]map[string]string // n → variant → key
-	markers map[int64]string            // n → header hash
-	keys    []string                    // every staged key (to delete)
+	track string
+	ext   string
+	ts    uint32
+	segs  []trackfile.StagedSegment // by start time
+	tss   []uint32                  // the timescale of each of segs (of its header)
+	keys  []string                  // every staged copy and marker of the period (to delete)
 }
 
-// parseStaged groups a track's staged objects by storage period.
-func parseStaged(track string, objs []blobstore.Attrs, g trackfile.Grid) map[int64]*stagedPeriod {
+// groupStaged places a track's staged segments, copies and markers in
+// storage periods on the grid, each by the slot of its start time in the
+// timescale of the header it uses. prevHeader is the header in force
+// before the track's first marker.
+func (c *channel) groupStaged(ctx context.Context, track string, st *trackfile.StagedTrack, prevHeader string, g trackfile.Grid) (map[int64]*stagedPeriod, error) {
 	out := map[int64]*stagedPeriod{}
 	get := func(k int64) *stagedPeriod {
 		sp := out[k]
 		if sp == nil {
-			sp = &stagedPeriod{track: track, copies: map[int64]map[string]string{}, markers: map[int64]string{}}
+			sp = &stagedPeriod{track: track}
 			out[k] = sp
 		}
 		return sp
 	}
-	for _, o := range objs {
-		base := path.Base(o.Key)
-		if n, hash, ok := trackfile.ParseHeaderUseKey(base); ok {
-			sp := get(g.Period(n))
-			sp.markers[n] = hash
-			sp.keys = append(sp.keys, o.Key)
-			continue
+	period := map[uint64]int64{} // start time → period
+	for _, s := range st.Segments(prevHeader) {
+		ts, err := c.timescaleOf(ctx, track, s.Header, s.Ext)
+		if err != nil {
+			return nil, fmt.Errorf("staged %s: %w", s.Key, err)
 		}
-		n, variant, ext, err := trackfile.ParseStagedKey(base)
-		if err != nil || strings.HasSuffix(base, ".tmp") {
-			continue
-		}
-		sp := get(g.Period(n))
-		sp.ext = ext
-		if sp.copies[n] == nil {
-			sp.copies[n] = map[string]string{}
-		}
-		sp.copies[n][variant] = o.Key
-		sp.keys = append(sp.keys, o.Key)
+		k := g.Period(g.SegmentIndex(s.T, ts))
+		period[s.T] = k
+		sp := get(k)
+		sp.ext, sp.ts = s.Ext, ts
+		sp.segs = append(sp.segs, s)
+		sp.tss = append(sp.tss, ts)
 	}
-	return out
+	for _, cp := range st.Copies {
+		get(period[cp.T]).keys = append(get(period[cp.T]).keys, cp.Key)
+	}
+	ts := c.trackTimescale(track)
+	if segs := st.Segments(prevHeader); len(segs) > 0 {
+		ts = get(period[segs[0].T]).ts
+	}
+	for _, m := range st.Marks {
+		if ts == 0 {
+			break // left for a later round: a marker is an empty object
+		}
+		k := g.Period(g.SegmentIndex(m.T, ts))
+		get(k).keys = append(get(k).keys, m.Key)
+	}
+	return out, nil
 }
 
 // plannedSegment is one segment chosen for a storage track file.
 type plannedSegment struct {
-	n      int64
+	t, d   uint64
 	key    string
 	header string // header hash
 }
 
-// plannedRun is a contiguous run of segments with one header.
+// plannedRun is a run of segments with one header, contiguous in time.
 type plannedRun struct {
 	track  string
 	header string
+	ts     uint32 // the header's timescale
 	segs   []plannedSegment
-	end    string // trackfile.End* reason
+	end    string // trackfile.End* reason, "" to decide when written
 }
 
-// plan chooses, for each staged segment index not already covered, the copy
-// to archive (a real copy over a slate one; 'miss' is a gap) and the header
-// it uses, and cuts runs at gaps, 'miss' segments and header changes
-// (design section 4). prevHeader is the header in force before the period
-// (from the previous period's runs), used when no marker precedes a segment.
-func (sp *stagedPeriod) plan(covered func(n int64) bool, prevHeader string) []plannedRun {
-	ns := make([]int64, 0, len(sp.copies))
-	for n := range sp.copies {
-		ns = append(ns, n)
-	}
-	sort.Slice(ns, func(i, j int) bool { return ns[i] < ns[j] })
-	marks := make([]int64, 0, len(sp.markers))
-	for n := range sp.markers {
-		marks = append(marks, n)
-	}
-	sort.Slice(marks, func(i, j int) bool { return marks[i] < marks[j] })
-	headerFor := func(n int64) string {
-		h := prevHeader
-		if h == "" && len(marks) > 0 {
-			h = sp.markers[marks[0]] // segments before the first marker of a resumed track
+func (pr *plannedRun) endTime() uint64 { s := pr.segs[len(pr.segs)-1]; return s.t + s.d }
+
+// plan cuts the period's segments not already covered into runs that are
+// contiguous in time with one header (design section 4): each segment
+// continues the first run that ends exactly where it starts with its
+// header, else starts a new one. So split segments (a splice), short and
+// alternating ones stay in one run, and a segment that overlaps others (an
+// encoder off the others' boundaries) becomes a part of its own: nothing
+// is dropped. A run followed by a 'miss' segment or a header change at
+// its end says so.
+func (sp *stagedPeriod) plan(covered func(t uint64) bool) []plannedRun {
+	var runs []plannedRun
+	for j, s := range sp.segs {
+		if covered(s.T) || s.Miss {
+			continue
 		}
-		for _, m := range marks {
-			if m > n {
+		ps := plannedSegment{t: s.T, d: s.D, key: s.Key, header: s.Header}
+		placed := false
+		for i := range runs {
+			if r := &runs[i]; r.endTime() == s.T && r.header == s.Header {
+				r.segs = append(r.segs, ps)
+				placed = true
 				break
 			}
-			h = sp.markers[m]
 		}
-		return h
+		if !placed {
+			runs = append(runs, plannedRun{track: sp.track, header: s.Header, ts: sp.tss[j], segs: []plannedSegment{ps}})
+		}
 	}
-	var runs []plannedRun
-	var cur *plannedRun
-	last := int64(-1 << 62)
-	for _, n := range ns {
-		c := sp.copies[n]
-		key, ok := c[trackfile.VariantReal]
-		if !ok {
-			key, ok = c[trackfile.VariantSlate]
-		}
-		if covered(n) {
-			continue
-		}
-		if !ok { // only a 'miss' copy: a recorded gap
-			if cur != nil {
-				cur.end = trackfile.EndMiss
-				cur = nil
+	for i := range runs {
+		r := &runs[i]
+		end := r.endTime()
+		for j, s := range sp.segs {
+			if !sameInstant(s.T, sp.tss[j], end, r.ts) {
+				continue
 			}
-			continue
-		}
-		h := headerFor(n)
-		if cur != nil && (n != last+1 || h != cur.header) {
-			cur.end = trackfile.EndGap
-			if h != cur.header && n == last+1 {
-				cur.end = trackfile.EndHeader
+			switch {
+			case s.Miss:
+				r.end = trackfile.EndMiss
+			case s.Header != r.header:
+				r.end = trackfile.EndHeader
 			}
-			cur = nil
 		}
-		if cur == nil {
-			runs = append(runs, plannedRun{track: sp.track, header: h})
-			cur = &runs[len(runs)-1]
+		if n := len(sp.segs) - 1; r.end == "" && !earlier(sp.segs[n].T, sp.tss[n], end, r.ts) {
+			r.end = trackfile.EndGap // media follows after a hole
 		}
-		cur.segs = append(cur.segs, plannedSegment{n: n, key: key, header: h})
-		last = n
 	}
 	return runs
+}
+
+// sameInstant reports whether a/ta and b/tb seconds are equal.
+func sameInstant(a uint64, ta uint32, b uint64, tb uint32) bool {
+	return compareInstants(a, ta, b, tb) == 0
+}
+
+// earlier reports whether a/ta seconds is before b/tb.
+func earlier(a uint64, ta uint32, b uint64, tb uint32) bool {
+	return compareInstants(a, ta, b, tb) < 0
+}
+
+func compareInstants(a uint64, ta uint32, b uint64, tb uint32) int {
+	if ta == tb {
+		return cmp.Compare(a, b)
+	}
+	x := new(big.Int).Mul(new(big.Int).SetUint64(a), big.NewInt(int64(tb)))
+	y := new(big.Int).Mul(new(big.Int).SetUint64(b), big.NewInt(int64(ta)))
+	return x.Cmp(y)
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/reapd/reapd/blobstore"
 	"github.com/reapd/reapd/trackfile"
 )
 
@@ -89,7 +90,7 @@ func (c *channel) prevHeader(idx []*trackfile.PeriodIndex, track string) string 
 	var best *trackfile.Run
 	for _, p := range idx {
 		for i, r := range p.Runs {
-			if r.Track == track && (best == nil || r.FirstN > best.FirstN) {
+			if r.Track == track && (best == nil || r.FirstN > best.FirstN || r.FirstN == best.FirstN && r.Time > best.Time) {
 				best = &p.Runs[i]
 			}
 		}
@@ -97,8 +98,16 @@ func (c *channel) prevHeader(idx []*trackfile.PeriodIndex, track string) string 
 	if best == nil {
 		return ""
 	}
-	base := path.Base(best.HeaderKey) // init-{hash}.{ext}
-	return strings.TrimPrefix(strings.SplitN(base, ".", 2)[0], "init-")
+	return trackfile.HeaderHash(best.HeaderKey)
+}
+
+// timescaleOf returns the timescale of a track's CMAF header.
+func (c *channel) timescaleOf(ctx context.Context, track, hash, ext string) (uint32, error) {
+	h, _, err := c.header(ctx, track, hash, ext)
+	if err != nil {
+		return 0, err
+	}
+	return h.Info.Timescale, nil
 }
 
 // markFinalized remembers which segments of period k are in track files.
@@ -107,15 +116,16 @@ func (c *channel) markFinalized(k int64, runs []trackfile.Run, gen int) {
 	defer c.mu.Unlock()
 	fp := c.finalized[k]
 	if fp == nil {
-		fp = map[string]map[int64]bool{}
+		fp = map[string]map[uint64]bool{}
 		c.finalized[k] = fp
 	}
-	for _, r := range runs {
+	for i := range runs {
+		r := &runs[i]
 		if fp[r.Track] == nil {
-			fp[r.Track] = map[int64]bool{}
+			fp[r.Track] = map[uint64]bool{}
 		}
-		for i := range r.Sizes {
-			fp[r.Track][r.FirstN+int64(i)] = true
+		for _, ref := range r.Segments() {
+			fp[r.Track][ref.Time] = true
 		}
 	}
 	// Segments staged while finalizing (late ones) keep the period
@@ -131,16 +141,17 @@ func (c *channel) markFinalized(k int64, runs []trackfile.Run, gen int) {
 	}
 }
 
-// covered reports whether segment n of track is already in a storage track
-// file this archiver knows of (a copy arriving now is a duplicate).
-func (c *channel) covered(track string, n int64) bool {
+// covered reports whether the segment of track starting at t (timescale
+// ts) is already in a storage track file this archiver knows of (a copy
+// arriving now is a duplicate).
+func (c *channel) covered(track string, ts uint32, t uint64) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.grid.N == 0 {
 		return false
 	}
-	fp := c.finalized[c.grid.Period(n)]
-	return fp != nil && fp[track][n]
+	fp := c.finalized[c.grid.Period(c.grid.SegmentIndex(t, ts))]
+	return fp != nil && fp[track][t]
 }
 
 // periodFinalized reports whether this archiver finalized period k.
@@ -149,4 +160,21 @@ func (c *channel) periodFinalized(k int64) bool {
 	defer c.mu.Unlock()
 	_, ok := c.finalized[k]
 	return ok
+}
+
+// keysOf returns the keys of a listing.
+func keysOf(objs []blobstore.Attrs) []string {
+	keys := make([]string, len(objs))
+	for i, o := range objs {
+		keys[i] = o.Key
+	}
+	return keys
+}
+
+// trackTimescale returns the timescale of a track that staged media in
+// this process (0 if none did).
+func (c *channel) trackTimescale(track string) uint32 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.timescales[track]
 }

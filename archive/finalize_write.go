@@ -35,14 +35,18 @@ func (c *channel) header(ctx context.Context, track, hash, ext string) (*trackfi
 // prepared reads a staged segment and returns its bytes as stored in a
 // track file (sidx dropped, STS applied) with their SegmentInfo, and the
 // raw bytes as staged.
-func (c *channel) prepared(ctx context.Context, s plannedSegment, h *trackfile.Header, offset int64) ([]byte, trackfile.SegmentInfo, []byte, error) {
+func (c *channel) prepared(ctx context.Context, s plannedSegment, h *trackfile.Header, offset int64, g trackfile.Grid) ([]byte, trackfile.SegmentInfo, []byte, error) {
 	raw, err := c.a.store.Get(ctx, s.key)
 	if err != nil {
 		return nil, trackfile.SegmentInfo{}, nil, fmt.Errorf("staged %s: %w", s.key, err)
 	}
-	out, info, err := trackfile.PrepareSegment(raw, h, s.n, offset)
+	out, info, err := trackfile.PrepareSegment(raw, h, g.SegmentIndex(s.t, h.Info.Timescale), offset)
 	if err != nil {
 		return nil, trackfile.SegmentInfo{}, nil, fmt.Errorf("staged %s: %w", s.key, err)
+	}
+	if info.Time != s.t || info.Duration != s.d {
+		return nil, trackfile.SegmentInfo{}, nil, fmt.Errorf("staged %s: %w: holds a segment at %d for %d ticks, not what its key says",
+			s.key, trackfile.ErrMalformed, info.Time, info.Duration)
 	}
 	return out, info, raw, nil
 }
@@ -59,7 +63,7 @@ func (c *channel) writeRun(ctx context.Context, k int64, pr plannedRun, fileKey 
 	infos := make([]trackfile.SegmentInfo, len(pr.segs))
 	lmsg := false
 	for i, s := range pr.segs {
-		_, info, raw, err := c.prepared(ctx, s, h, off)
+		_, info, raw, err := c.prepared(ctx, s, h, off, g)
 		if err != nil {
 			return trackfile.Run{}, err
 		}
@@ -76,11 +80,12 @@ func (c *channel) writeRun(ctx context.Context, k int64, pr plannedRun, fileKey 
 	err = c.a.store.CreateFrom(ctx, fileKey, func(w io.Writer) error {
 		var err error
 		layout, err = trackfile.WriteTrackFile(w, h, infos, func(i int) ([]byte, error) {
-			b, _, _, err := c.prepared(ctx, pr.segs[i], h, off)
+			b, _, _, err := c.prepared(ctx, pr.segs[i], h, off, g)
 			return b, err
 		})
 		return err
 	})
+	endN := g.SegmentIndex(pr.endTime(), h.Info.Timescale)
 	run := trackfile.NewRun(pr.track, h.Info, infos, layout)
 	if errors.Is(err, blobstore.ErrExists) {
 		// Written before (a crash before the index, or another archiver):
@@ -101,12 +106,12 @@ func (c *channel) writeRun(ctx context.Context, k int64, pr plannedRun, fileKey 
 	if err != nil {
 		return trackfile.Run{}, err
 	}
-	run.Key, run.HeaderKey = fileKey, hkey
+	run.Key, run.HeaderKey, run.EndN = fileKey, hkey, endN
 	run.End = pr.end
 	switch {
 	case lmsg:
 		run.End = trackfile.EndLast
-	case pr.end == "" && infos[len(infos)-1].N == g.PeriodFirst(k+1)-1:
+	case pr.end == "" && endN >= g.PeriodFirst(k+1):
 		run.End = trackfile.EndComplete
 	case pr.end == "":
 		run.End = trackfile.EndPartial

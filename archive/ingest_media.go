@@ -32,7 +32,7 @@ func (c *channel) ingestMedia(ctx context.Context, name string, body io.Reader, 
 		moof    []byte // a moof waiting for its mdat
 		seg     []byte // the segment being collected
 		segStyp bool   // the stream delimits segments with styp
-		lastN   int64  // grid index of the segment being collected
+		segAt   uint64 // start time of the segment being collected (epoch timeline)
 		boxes   int
 	)
 	flush := func() error {
@@ -52,7 +52,10 @@ func (c *channel) ingestMedia(ctx context.Context, name string, body io.Reader, 
 			return fmt.Errorf("track %s: box %d: %w", name, boxes, err)
 		}
 		boxes++
-		if !streams && int64(len(seg)+len(prefix)+len(moof)+len(hdr)+len(box.Raw)) > a.opts.MaxSegmentBytes {
+		// One segment (with what precedes its first fragment) or one header
+		// is held at a time, in every form: a long-running Streams() POST
+		// is bounded per segment, not by its whole length.
+		if int64(len(seg)+len(prefix)+len(moof)+len(hdr)+len(box.Raw)) > a.opts.MaxSegmentBytes {
 			return withStatus(http.StatusRequestEntityTooLarge, "track %s: segment larger than %d bytes", name, a.opts.MaxSegmentBytes)
 		}
 		switch box.Type {
@@ -96,7 +99,7 @@ func (c *channel) ingestMedia(ctx context.Context, name string, body io.Reader, 
 			frag := append(append(prefix, moof...), box.Raw...)
 			prefix, moof = nil, nil
 			if streams && !segStyp {
-				start, n, err := t.startsSegment(ctx, frag, len(seg) == 0, lastN)
+				start, at, err := t.startsSegment(ctx, frag, len(seg) == 0, segAt)
 				if err != nil {
 					return err
 				}
@@ -104,7 +107,7 @@ func (c *channel) ingestMedia(ctx context.Context, name string, body io.Reader, 
 					if err := flush(); err != nil {
 						return err
 					}
-					lastN = n
+					segAt = at
 				}
 			}
 			seg = append(seg, frag...)
@@ -128,9 +131,14 @@ func (c *channel) ingestMedia(ctx context.Context, name string, body io.Reader, 
 }
 
 // startsSegment tells whether a fragment of a Streams() POST without styp
-// boxes starts a new segment: the first fragment does, and so does one that
-// starts on the grid (within one sample) at another segment index.
-func (t *track) startsSegment(ctx context.Context, frag []byte, first bool, lastN int64) (bool, int64, error) {
+// boxes starts a new segment, and returns its start time. The first
+// fragment does. With the channel's grid known, so does one that starts
+// on the grid (within one sample) in another slot than the segment being
+// collected (which starts at segAt); while it is not known yet, a video
+// fragment that starts with a sync sample does, and every fragment of
+// another track is a segment of its own (nothing is held back waiting
+// for a grid).
+func (t *track) startsSegment(ctx context.Context, frag []byte, first bool, segAt uint64) (bool, uint64, error) {
 	h, err := t.currentHeader(ctx)
 	if err != nil {
 		return false, 0, err
@@ -139,23 +147,20 @@ func (t *track) startsSegment(ctx context.Context, frag []byte, first bool, last
 	if err != nil {
 		return false, 0, fmt.Errorf("track %s: fragment: %w", t.name, err)
 	}
-	n, off, err := t.c.timing(ctx, t.name, h, s)
+	at, _, err := t.c.fragmentTiming(ctx, t.name, h, s)
 	if err != nil {
 		return false, 0, err
 	}
 	if first {
-		return true, n, nil
+		return true, at, nil
 	}
 	g := t.c.Grid()
 	ts := h.Info.Timescale
-	at := int64(s.BaseDecodeTime) + off
-	dist := at - int64(g.SegmentStart(n, ts))
-	if dist < 0 {
-		dist = -dist
+	if g.N == 0 {
+		return h.Info.Handler != "vide" || s.StartsWithSAP, at, nil
 	}
-	tol := int64(s.FirstSampleDur)
-	if tol == 0 {
-		tol = 1
-	}
-	return n != lastN && dist <= tol, n, nil
+	n := g.SegmentIndex(at, ts)
+	dist := absDiff(at, g.SegmentStart(n, ts))
+	tol := uint64(max(s.FirstSampleDur, 1))
+	return n != g.SegmentIndex(segAt, ts) && dist <= tol, at, nil
 }

@@ -41,10 +41,20 @@ func (c *channel) ingestMPD(r *http.Request, rel string) error {
 		c.a.metrics.MPDs.WithLabelValues(c.name, "unchanged").Inc()
 		return nil
 	}
+	c.mu.Lock()
+	versions := c.mpdVersions
+	c.mu.Unlock()
+	if versions >= c.a.opts.MaxMPDVersions {
+		c.a.logCap("mpd-versions", "I-MPD version limit of a channel reached: new versions are refused", "max_mpd_versions", c.a.opts.MaxMPDVersions, "channel", c.name)
+		return withStatus(http.StatusTooManyRequests, "I-MPD refused: channel %s already has %d stored I-MPD versions (--max-mpd-versions); an encoder re-sending an unchanged MPD stores none", c.name, versions)
+	}
 	start := time.Now()
 	if err := c.storeMPD(ctx, raw); err != nil {
 		return err
 	}
+	c.mu.Lock()
+	c.mpdVersions++
+	c.mu.Unlock()
 	c.a.metrics.IngestDuration.WithLabelValues(c.name, "mpd").Observe(time.Since(start).Seconds())
 	c.a.metrics.MPDs.WithLabelValues(c.name, "stored").Inc()
 	findings := m.Check()

@@ -13,8 +13,8 @@ var builtinForms = []struct {
 	streams bool
 }{
 	{regexp.MustCompile(`^(?:[^/]+/)*Streams\(([^/()]+)\.(?:cmf[vatm]|mp4|m4s)\)$`), true},
-	{regexp.MustCompile(`^([^/]+)/init\.(?:cmf[vatm]|mp4|m4s)$`), false},
-	{regexp.MustCompile(`^([^/]+)/[0-9]+\.(?:cmf[vatm]|mp4|m4s)$`), false},
+	{regexp.MustCompile(`^(.+)/init\.(?:cmf[vatm]|mp4|m4s)$`), false},
+	{regexp.MustCompile(`^(.+)/[0-9]+\.(?:cmf[vatm]|mp4|m4s)$`), false},
 	{regexp.MustCompile(`^init-stream([^/]+)\.(?:m4s|mp4|cmf[vatm])$`), false},
 	{regexp.MustCompile(`^chunk-stream([^/]+)-[0-9]+\.(?:m4s|mp4|cmf[vatm])$`), false},
 	{regexp.MustCompile(`^init-([^/]+)\.(?:m4s|mp4|cmf[vatm])$`), false},

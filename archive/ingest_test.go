@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/reapd/reapd/trackfile"
 	"github.com/reapd/reapd/trackfile/trackfiletest"
@@ -18,6 +21,16 @@ var tr = trackfiletest.Default // 2 s segments at 48 kHz
 // segAt returns a segment of the default track for grid index n.
 func segAt(n int64, brands ...string) []byte {
 	return tr.Segment(uint64(n)*tr.SegmentTicks(), uint32(n+1), brands...)
+}
+
+// stagedAt returns the staged key element of the default track's segment
+// at grid index n (of the given variant).
+func stagedAt(n int64, variant ...string) string {
+	name := trackfile.StagedName{T: uint64(n) * tr.SegmentTicks(), D: tr.SegmentTicks(), Ext: "cmfa"}
+	if len(variant) > 0 {
+		name.Variant = variant[0]
+	}
+	return name.String()
 }
 
 const n0 = testEpoch / 2 // the grid index of testEpoch with D = 2 s
@@ -32,7 +45,7 @@ func TestStagesSegmentsUnderTheirGridIndex(t *testing.T) {
 				b := segAt(n0 + i)
 				// The URL number is deliberately wrong: identity is tfdt.
 				r.mustSend(method, fmt.Sprintf("/ingest/ch1/audio/%d.cmfa", 100+i), b)
-				want[fmt.Sprintf("%d.cmfa", n0+i)] = b
+				want[stagedAt(n0+i)] = b
 			}
 			got := r.staged("ch1", "audio")
 			if len(got) != len(want) {
@@ -96,8 +109,8 @@ func TestSlateMissAndLastSegment(t *testing.T) {
 	r.mustSend(http.MethodPost, "/ingest/ch1/a/4.cmfa", segAt(n0+3, "msdh", "lmsg"))
 	got := r.staged("ch1", "a")
 	for _, k := range []string{
-		fmt.Sprintf("%d.slat.cmfa", n0), fmt.Sprintf("%d.cmfa", n0),
-		fmt.Sprintf("%d.cmfa", n0+1), fmt.Sprintf("%d.miss.cmfa", n0+2), fmt.Sprintf("%d.cmfa", n0+3),
+		stagedAt(n0, trackfile.VariantSlate), stagedAt(n0),
+		stagedAt(n0 + 1), stagedAt(n0+2, trackfile.VariantMiss), stagedAt(n0 + 3),
 	} {
 		if _, ok := got[k]; !ok {
 			t.Errorf("%s not staged; have %v", k, r.keys())
@@ -130,7 +143,7 @@ func TestStreamsPostSplitsFragmentsOnTheGrid(t *testing.T) {
 		a := half.Segment(t0, uint32(2*i+1))
 		b := half.Segment(t0+half.SegmentTicks(), uint32(2*i+2))
 		body = append(append(body, a...), b...)
-		want[fmt.Sprintf("%d.cmfa", n0+i)] = append(append([]byte(nil), a...), b...)
+		want[stagedAt(n0+i)] = append(append([]byte(nil), a...), b...)
 	}
 	pr, pw := ioPipeChunks(body, 1000)
 	go pw()
@@ -178,5 +191,71 @@ func TestConformanceReportAggregatesFindings(t *testing.T) {
 	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/api/channels/nope/conformance", nil))
 	if rec.Code != http.StatusNotFound {
 		t.Errorf("unknown channel: %d", rec.Code)
+	}
+}
+
+// A header with findings used to deadlock its track: setHeader held the
+// track's lock while reporting findings, which take it too (livesim2's
+// headers have no CMAF brand). Every kind of header finding at once must
+// be answered, and the track must keep taking segments.
+func TestHeaderWithFindingsIsAnswered(t *testing.T) {
+	r := newRig(t, nil, nil)
+	bad := tr
+	bad.NoCMAFBrand, bad.EditList = true, true
+	h, err := trackfile.ParseHeader(bad.Header())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(trackfile.CheckHeader(h)); got != 2 {
+		t.Fatalf("the header has %d findings, want both kinds (no CMAF brand, edit list)", got)
+	}
+	done := make(chan int, 1)
+	go func() {
+		code, _ := r.send(http.MethodPut, "/ingest/ch1/audio/init.cmfa", bad.Header())
+		if code == http.StatusOK {
+			code, _ = r.send(http.MethodPut, "/ingest/ch1/audio/1.cmfa", segAt(n0))
+		}
+		done <- code
+	}()
+	select {
+	case code := <-done:
+		if code != http.StatusOK {
+			t.Fatalf("header then segment: %d", code)
+		}
+	case <-time.After(10 * time.Second):
+		// Not t.Fatal (nor a panic): the server's cleanup would wait for
+		// the stuck handler forever. End the test binary with a dump.
+		buf := make([]byte, 1<<20)
+		fmt.Fprintf(os.Stderr, "--- FAIL: %s: a header with conformance findings is never answered (deadlock?)\n%s\n",
+			t.Name(), buf[:runtime.Stack(buf, true)])
+		os.Exit(1)
+	}
+	if got := len(r.staged("ch1", "audio")); got != 1 {
+		t.Errorf("staged %d segments after the header, want 1", got)
+	}
+}
+
+// livesim2 names some tracks by nested paths: each is a track of its own,
+// under a reversible storage name.
+func TestNestedTrackPaths(t *testing.T) {
+	r := newRig(t, nil, nil)
+	for _, p := range []string{"audio/en/ac-4/1", "video/avc1"} {
+		r.mustSend(http.MethodPut, "/ingest/ch1/"+p+"/init.cmfa", tr.Header())
+		r.mustSend(http.MethodPut, "/ingest/ch1/"+p+"/1.cmfa", segAt(n0))
+		name, err := trackfile.TrackNameFromPath(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if trackfile.TrackPath(name) != p {
+			t.Errorf("TrackPath(%q) = %q, want %q", name, trackfile.TrackPath(name), p)
+		}
+		if got := len(r.staged("ch1", name)); got != 1 {
+			t.Errorf("%s: staged %d under %q, want 1: %v", p, got, name, r.keys())
+		}
+	}
+	for _, bad := range []string{"a//b", "a/../b", "a~b/c", "a/.x"} {
+		if code, _ := r.send(http.MethodPut, "/ingest/ch1/"+bad+"/init.cmfa", tr.Header()); code != http.StatusBadRequest {
+			t.Errorf("track path %q: %d, want 400", bad, code)
+		}
 	}
 }

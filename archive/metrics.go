@@ -14,6 +14,8 @@ type Metrics struct {
 	DupMismatch    *prometheus.CounterVec   // channel, track
 	StoreErrors    *prometheus.CounterVec   // op
 	IngestDuration *prometheus.HistogramVec // channel, kind
+	Capped         *prometheus.CounterVec   // kind: channels, tracks, mpd-versions
+	GridDecisions  *prometheus.CounterVec   // what: duration, phase, contradicted
 }
 
 // Results counted in reapd_ingest_segments_total.
@@ -51,10 +53,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		IngestDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "reapd_ingest_stage_seconds",
 			Help: "Time to make a received object durable in the store.", Buckets: prometheus.DefBuckets},
 			[]string{"channel", "kind"}),
+		Capped: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "reapd_ingest_capped_total",
+			Help: "Ingest requests refused by a cap (channels, tracks, mpd-versions)."}, []string{"kind"}),
+		GridDecisions: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "reapd_grid_decisions_total",
+			Help: "Segment grid decisions learned from the segments (duration, phase) and later contradicted."},
+			[]string{"what"}),
 	}
 	if reg != nil {
 		reg.MustRegister(m.Segments, m.Bytes, m.Headers, m.MPDs, m.Rejects, m.Findings, m.DupMismatch,
-			m.StoreErrors, m.IngestDuration)
+			m.StoreErrors, m.IngestDuration, m.Capped, m.GridDecisions)
 	}
 	return m
 }

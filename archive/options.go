@@ -40,6 +40,17 @@ type Options struct {
 	// default 500 ms. RescanInterval is how often it rescans the store for
 	// staged segments it does not know of; default 5 min.
 	FinalizeTick, RescanInterval time.Duration
+	// MaxAhead is how far ahead of the wall clock a segment may start
+	// (400 beyond): a copy from a wrong clock would otherwise be filed
+	// in the future and win over the real one later. Default 5 min;
+	// negative: no limit. Old media (importing a recording) is allowed.
+	MaxAhead time.Duration
+	// MaxChannels caps the channels an archiver takes (403 beyond, for
+	// auto-created and configured ones alike; what the store already
+	// holds is resumed regardless); default 1000. MaxTracks caps the
+	// tracks of a channel (403); default 64. MaxMPDVersions caps the I-MPD
+	// versions stored per channel (429); default 500.
+	MaxChannels, MaxTracks, MaxMPDVersions int
 }
 
 // STS is a channel's synchronization time stamp (REaP 5.3, Annex E).
@@ -113,6 +124,18 @@ func (o *Options) withDefaults() Options {
 	}
 	if x.RetryAfter <= 0 {
 		x.RetryAfter = 2 * time.Second
+	}
+	if x.MaxChannels <= 0 {
+		x.MaxChannels = 1000
+	}
+	if x.MaxTracks <= 0 {
+		x.MaxTracks = 64
+	}
+	if x.MaxMPDVersions <= 0 {
+		x.MaxMPDVersions = 500
+	}
+	if x.MaxAhead == 0 {
+		x.MaxAhead = 5 * time.Minute
 	}
 	if x.ClaimLease <= 0 {
 		x.ClaimLease = 2 * time.Minute

@@ -171,7 +171,7 @@ func TestStoreFailureAnswers503ThenRetryStagesOnce(t *testing.T) {
 	for i := 0; i < 2; i++ { // the encoder retries; a second retry is a duplicate
 		r.mustSend("POST", "/ingest/ch1/a/1.cmfa", segAt(n0))
 	}
-	if got := r.staged("ch1", "a"); len(got) != 1 || got[fmt.Sprintf("%d.cmfa", n0)] == nil {
+	if got := r.staged("ch1", "a"); len(got) != 1 || got[stagedAt(n0)] == nil {
 		t.Fatalf("after recovery staged %v", got)
 	}
 	if c := r.count("ch1", "a", ResultStaged); c != 1 {

@@ -21,11 +21,15 @@ type stagedCopy struct {
 	sum     [sha256.Size]byte
 }
 
-// stage makes one complete media segment durable under its segment index
-// (REaP 5.3 NOTE 3: the earliest presentation time is the key). The first
-// complete copy of (track, n) wins; later copies are acknowledged and
-// counted. A real copy is staged beside a slate copy (the finalizer prefers
-// it); a 'miss' segment is staged as a gap marker.
+// stage makes one complete media segment durable under its identity, its
+// start time on the epoch timeline (REaP 5.3 NOTE 3: the earliest
+// presentation time is the key; design section 2), with its duration in
+// the key too. The first complete copy of (track, start, duration) wins;
+// later copies are acknowledged and counted. A copy of the same start with
+// another duration (a crash-cut fragment, a longer copy from another
+// encoder) is staged beside it and the finalizer takes the longest. A real
+// copy is staged beside a slate copy (the finalizer prefers it); a 'miss'
+// segment is staged as a gap marker.
 func (t *track) stage(ctx context.Context, raw []byte) error {
 	a := t.c.a
 	start := time.Now()
@@ -41,49 +45,52 @@ func (t *track) stage(ctx context.Context, raw []byte) error {
 		return withStatus(http.StatusBadRequest, "track %s: segment track_ID %d does not match its header's %d",
 			t.name, seg.TrackID, h.Info.TrackID)
 	}
-	n, off, err := t.c.timing(ctx, t.name, h, seg)
+	at, off, err := t.c.timing(ctx, t.name, h, seg)
 	if err != nil {
 		return err
 	}
+	ts := h.Info.Timescale
 	g := t.c.Grid()
 	for _, f := range trackfile.CheckSegment(seg, h, g, off) {
 		t.finding(f)
 	}
-	variant := trackfile.VariantReal
+	name := trackfile.StagedName{T: at, D: seg.Duration, Ext: h.Info.Ext}
 	switch {
 	case seg.HasBrand("miss"):
-		variant = trackfile.VariantMiss
+		name.Variant = trackfile.VariantMiss
 	case seg.HasBrand("slat"):
-		variant = trackfile.VariantSlate
+		name.Variant = trackfile.VariantSlate
 	}
-	if t.c.covered(t.name, n) {
-		t.counted(n, ResultDuplicate, raw)
+	if t.c.covered(t.name, ts, at) {
+		t.counted(name, ResultDuplicate, raw)
 		return nil
 	}
-	if err := t.markHeader(ctx, h, n, g.Period(n)); err != nil {
+	if err := t.markHeader(ctx, h, at); err != nil {
 		return err
 	}
 	st := a.store
-	if variant != trackfile.VariantReal {
+	if name.Variant != trackfile.VariantReal {
 		// A slate or miss copy never displaces what is already staged.
 		others := []string{trackfile.VariantReal}
-		if variant == trackfile.VariantMiss {
+		if name.Variant == trackfile.VariantMiss {
 			others = append(others, trackfile.VariantSlate)
 		}
 		for _, o := range others {
-			_, err := st.Stat(ctx, trackfile.StagedKey(t.c.name, t.name, n, h.Info.Ext, o))
+			other := name
+			other.Variant = o
+			_, err := st.Stat(ctx, trackfile.StagedKey(t.c.name, t.name, other))
 			if err == nil {
-				t.counted(n, ResultDuplicate, raw)
-				t.c.noteStaged(t.name, n)
+				t.counted(name, ResultDuplicate, raw)
+				t.c.noteStaged(t.name, ts, at, seg.Duration)
 				return nil
 			}
 			if !errors.Is(err, blobstore.ErrNotFound) {
 				a.metrics.StoreErrors.WithLabelValues("stat").Inc()
-				return fmt.Errorf("track %s segment %d: %w", t.name, n, err)
+				return fmt.Errorf("track %s segment %s: %w", t.name, other, err)
 			}
 		}
 	}
-	key := trackfile.StagedKey(t.c.name, t.name, n, h.Info.Ext, variant)
+	key := trackfile.StagedKey(t.c.name, t.name, name)
 	err = st.Create(ctx, key, raw)
 	switch {
 	case errors.Is(err, blobstore.ErrExists):
@@ -91,77 +98,80 @@ func (t *track) stage(ctx context.Context, raw []byte) error {
 		// shared bucket: the finalizer must know the segment is there, so
 		// that this archiver sees the period complete (or due) even when
 		// the one that won the segment is gone.
-		t.counted(n, ResultDuplicate, raw)
-		t.c.noteStaged(t.name, n)
+		t.counted(name, ResultDuplicate, raw)
+		t.c.noteStaged(t.name, ts, at, seg.Duration)
 		return nil
 	case err != nil:
 		a.metrics.StoreErrors.WithLabelValues("create").Inc()
-		return fmt.Errorf("track %s segment %d: %w", t.name, n, err)
+		return fmt.Errorf("track %s segment %s: %w", t.name, name, err)
 	}
 	a.metrics.IngestDuration.WithLabelValues(t.c.name, "segment").Observe(time.Since(start).Seconds())
 	a.metrics.Bytes.WithLabelValues(t.c.name, t.name).Add(float64(len(raw)))
 	result := ResultStaged
 	switch {
-	case variant == trackfile.VariantMiss:
+	case name.Variant == trackfile.VariantMiss:
 		result = ResultMiss
-	case variant == trackfile.VariantSlate:
+	case name.Variant == trackfile.VariantSlate:
 		result = ResultSlate
-	case t.replacedSlate(n):
+	case t.replacedSlate(name):
 		result = ResultReplaced
-	case t.c.periodFinalized(g.Period(n)):
+	case g.N != 0 && t.c.periodFinalized(g.Period(g.SegmentIndex(at, ts))):
 		result = ResultLate
-		t.log.Warn("late segment for a finalized period: kept as an extra part", "n", n)
+		t.log.Warn("late segment for a finalized period: kept as an extra part", "t", at, "timescale", ts)
 	}
-	t.counted(n, result, raw)
-	t.c.noteStaged(t.name, n)
+	t.counted(name, result, raw)
 	if seg.HasBrand("lmsg") {
-		t.log.Info("last segment (lmsg): track ends", "n", n)
-		t.c.trackEnded(t.name, n)
+		t.log.Info("last segment (lmsg): track ends", "t", at, "timescale", ts)
+		t.c.trackEnded(t.name, ts, at, seg.Duration)
+	} else {
+		t.c.noteStaged(t.name, ts, at, seg.Duration)
 	}
 	return nil
 }
 
 // counted records a segment's result, and for a duplicate compares it with
-// the copy that won (an interchangeability metric).
-func (t *track) counted(n int64, result string, raw []byte) {
+// the copy that won (an interchangeability metric and finding).
+func (t *track) counted(name trackfile.StagedName, result string, raw []byte) {
 	a := t.c.a
 	a.metrics.Segments.WithLabelValues(t.c.name, t.name, result).Inc()
 	sum := sha256.Sum256(raw)
+	id := name
+	id.Variant = ""
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	if t.recent == nil {
-		t.recent = map[int64]stagedCopy{}
+		t.recent = map[trackfile.StagedName]stagedCopy{}
 	}
-	prev, ok := t.recent[n]
+	prev, ok := t.recent[id]
 	if result == ResultDuplicate {
-		if ok && prev.variant == trackfile.VariantReal && (prev.size != len(raw) || !bytes.Equal(prev.sum[:], sum[:])) {
+		mismatch := ok && prev.variant == trackfile.VariantReal && name.Variant == trackfile.VariantReal &&
+			(prev.size != len(raw) || !bytes.Equal(prev.sum[:], sum[:]))
+		t.mu.Unlock()
+		if mismatch {
 			a.metrics.DupMismatch.WithLabelValues(t.c.name, t.name).Inc()
-			t.log.Debug("duplicate differs from the staged copy", "n", n, "size", len(raw), "staged_size", prev.size)
+			t.finding(trackfile.Finding{Clause: "5.3 interchangeable", Level: trackfile.LevelWarning,
+				Subject: fmt.Sprintf("track %s segment at %d", t.name, name.T),
+				Message: fmt.Sprintf("a redundant copy differs from the staged one (%d bytes, staged %d): the encoders are not interchangeable; the first copy was kept", len(raw), prev.size)})
 		}
 		return
 	}
-	v := trackfile.VariantReal
-	switch result {
-	case ResultMiss:
-		v = trackfile.VariantMiss
-	case ResultSlate:
-		v = trackfile.VariantSlate
-	}
-	t.recent[n] = stagedCopy{variant: v, size: len(raw), sum: sum}
-	// Keep a bounded memory: forget segments far behind the newest.
+	defer t.mu.Unlock()
+	t.recent[id] = stagedCopy{variant: name.Variant, size: len(raw), sum: sum}
+	// Keep a bounded memory: forget the oldest half when it grows.
 	if len(t.recent) > 4096 {
 		for k := range t.recent {
-			if k < n-2048 {
+			if k.T < name.T && len(t.recent) > 2048 {
 				delete(t.recent, k)
 			}
 		}
 	}
 }
 
-// replacedSlate reports whether a slate copy of n was staged before.
-func (t *track) replacedSlate(n int64) bool {
+// replacedSlate reports whether a slate copy of the segment was staged before.
+func (t *track) replacedSlate(name trackfile.StagedName) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	prev, ok := t.recent[n]
+	id := name
+	id.Variant = ""
+	prev, ok := t.recent[id]
 	return ok && prev.variant == trackfile.VariantSlate
 }

@@ -21,11 +21,11 @@ type track struct {
 	log  *slog.Logger
 
 	mu       sync.Mutex
-	resumed  bool                 // the store was asked for the current header
-	header   *trackfile.Header    // current CMAF header; nil until received
-	marked   map[int64]string     // storage period → header hash marked in it
-	findings map[string]bool      // clauses already logged for this track
-	recent   map[int64]stagedCopy // recently staged segments, for duplicate checks
+	resumed  bool                                // the store was asked for the current header
+	header   *trackfile.Header                   // current CMAF header; nil until received
+	marked   headerMark                          // the last header-use marker written
+	findings map[string]bool                     // clauses already logged for this track
+	recent   map[trackfile.StagedName]stagedCopy // recently staged segments, for duplicate checks
 }
 
 // track returns the state of a track, creating it on first use.
@@ -36,9 +36,14 @@ func (c *channel) track(name string) (*track, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	t, ok := c.tracks[name]
+	if !ok && len(c.tracks) >= c.a.opts.MaxTracks {
+		c.mu.Unlock()
+		c.a.logCap("tracks", "track limit of a channel reached: new tracks are refused", "max_tracks", c.a.opts.MaxTracks, "channel", c.name, "track", name)
+		c.mu.Lock()
+		return nil, withStatus(http.StatusForbidden, "track %q refused: a channel has at most %d tracks (--max-tracks)", name, c.a.opts.MaxTracks)
+	}
 	if !ok {
-		t = &track{c: c, name: name, log: c.log.With("track", name), marked: map[int64]string{},
-			findings: map[string]bool{}}
+		t = &track{c: c, name: name, log: c.log.With("track", name), findings: map[string]bool{}}
 		c.tracks[name] = t
 	}
 	return t, nil
@@ -54,7 +59,6 @@ func (t *track) setHeader(ctx context.Context, h *trackfile.Header) error {
 		return fmt.Errorf("store header %s: %w", key, err)
 	}
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	result := "new"
 	switch {
 	case t.header != nil && t.header.Hash == h.Hash:
@@ -65,6 +69,8 @@ func (t *track) setHeader(ctx context.Context, h *trackfile.Header) error {
 	}
 	t.c.a.metrics.Headers.WithLabelValues(t.c.name, t.name, result).Inc()
 	t.header, t.resumed = h, true
+	t.mu.Unlock()
+	// Findings lock t.mu themselves: report them after unlocking.
 	for _, f := range trackfile.CheckHeader(h) {
 		t.finding(f)
 	}
@@ -88,12 +94,9 @@ func (t *track) currentHeader(ctx context.Context) (*trackfile.Header, error) {
 	if err != nil {
 		return nil, fmt.Errorf("resume track %s: %w", t.name, err)
 	}
-	var best int64
 	hash := ""
-	for _, o := range objs {
-		if n, h, ok := trackfile.ParseHeaderUseKey(path.Base(o.Key)); ok && (hash == "" || n > best) {
-			best, hash = n, h
-		}
+	if marks := trackfile.ParseStagedTrack(keysOf(objs)).Marks; len(marks) > 0 {
+		hash = marks[len(marks)-1].Hash
 	}
 	t.resumed = true
 	if hash == "" {
@@ -114,22 +117,35 @@ func (t *track) currentHeader(ctx context.Context) (*trackfile.Header, error) {
 	return h, nil
 }
 
-// markHeader records, once per storage period and header, which header
-// the track's segments from n on use.
-func (t *track) markHeader(ctx context.Context, h *trackfile.Header, n int64, period int64) error {
+// headerMark is which header a track marked last, and in which storage
+// period (ok false while the grid is unknown).
+type headerMark struct {
+	hash   string
+	period int64
+	ok     bool
+}
+
+// markHeader records, once per storage period and header (and on every
+// header change), which header the track's segments from t on use.
+func (t *track) markHeader(ctx context.Context, h *trackfile.Header, at uint64) error {
+	g := t.c.Grid()
+	want := headerMark{hash: h.Hash}
+	if g.N != 0 {
+		want.period, want.ok = g.Period(g.SegmentIndex(at, h.Info.Timescale)), true
+	}
 	t.mu.Lock()
-	done := t.marked[period] == h.Hash
+	done := t.marked == want
 	t.mu.Unlock()
 	if done {
 		return nil
 	}
-	key := trackfile.HeaderUseKey(t.c.name, t.name, n, h.Hash)
+	key := trackfile.HeaderUseKey(t.c.name, t.name, at, h.Hash)
 	if err := t.c.a.store.Create(ctx, key, nil); err != nil && !errors.Is(err, blobstore.ErrExists) {
 		t.c.a.metrics.StoreErrors.WithLabelValues("create").Inc()
 		return fmt.Errorf("mark header %s: %w", key, err)
 	}
 	t.mu.Lock()
-	t.marked[period] = h.Hash
+	t.marked = want
 	t.mu.Unlock()
 	return nil
 }
@@ -162,7 +178,11 @@ func (c *channel) trackFromPath(rel string) (name string, streams bool, err erro
 	}
 	for _, f := range builtinForms {
 		if sm := f.re.FindStringSubmatch(rel); sm != nil {
-			return sm[1], f.streams, nil
+			name, err := trackfile.TrackNameFromPath(sm[1])
+			if err != nil {
+				return "", false, withStatus(http.StatusBadRequest, "path %q: %v", strings.TrimSpace(rel), err)
+			}
+			return name, f.streams, nil
 		}
 	}
 	return "", false, withStatus(http.StatusBadRequest,

@@ -3,7 +3,6 @@ package catchup
 import (
 	"encoding/json"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/reapd/reapd/trackfile"
@@ -19,6 +18,9 @@ type channelJSON struct {
 	STS             string      `json:"sts,omitempty"`
 	StorageBytes    int64       `json:"storageBytes,omitempty"`
 	Tracks          []trackJSON `json:"tracks,omitempty"`
+	// Problems found in the channel's stored data that the answer leaves
+	// out (e.g. media at implausible times).
+	Problems []string `json:"problems,omitempty"`
 }
 
 // trackJSON is a track in the browse API: its CMAF header's description
@@ -32,33 +34,17 @@ type trackJSON struct {
 }
 
 // handleChannels serves GET /api/channels: every channel in the store with
-// the wall-clock extent of its archive.
+// the wall-clock extent of its archive, from the browse cache (at most
+// BrowseTTL old).
 func (s *Server) handleChannels(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	dirs, err := s.store.ListDirs(ctx, "")
+	body, err := s.channelList(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	out := struct {
-		Channels []channelJSON `json:"channels"`
-	}{Channels: []channelJSON{}}
-	for _, d := range dirs {
-		name := strings.TrimSuffix(d, "/")
-		if trackfile.CheckName(name) != nil {
-			continue
-		}
-		c, err := s.channel(ctx, name)
-		if err != nil {
-			continue // not a channel (or not yet)
-		}
-		cj := channelJSON{Name: name}
-		if first, last, _, ok := s.extent(ctx, c); ok {
-			cj.First, cj.Last = &first, &last
-		}
-		out.Channels = append(out.Channels, cj)
-	}
-	writeJSON(w, r, out, "public, max-age=1")
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=1")
+	serveBytes(w, r, body)
 }
 
 // writeJSON writes v as indented JSON.

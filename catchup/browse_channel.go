@@ -29,10 +29,9 @@ func (s *Server) handleChannel(w http.ResponseWriter, r *http.Request) {
 		cj.STS = c.timing.STS.String()
 	}
 	c.mu.Unlock()
-	first, last, ends, ok := s.extent(ctx, c)
-	if ok {
-		cj.First, cj.Last = &first, &last
-	}
+	var ends map[string][2]cover
+	cj.First, cj.Last, ends, cj.Problems = s.saneExtent(ctx, c)
+	s.noteProblems(name, cj.Problems)
 	names := make([]string, 0, len(ends))
 	for n := range ends {
 		names = append(names, n)

@@ -14,6 +14,8 @@ type coverageJSON struct {
 	From    time.Time           `json:"from"`
 	To      time.Time           `json:"to"`
 	Tracks  []trackCoverageJSON `json:"tracks"`
+	// Problems found in the stored data that the answer leaves out.
+	Problems []string `json:"problems,omitempty"`
 }
 
 type trackCoverageJSON struct {
@@ -96,6 +98,12 @@ func (s *Server) handleCoverage(w http.ResponseWriter, r *http.Request) {
 		for i := range covers[n] {
 			cv := &covers[n][i]
 			a, b := cv.startTime(), cv.stopTime()
+			if !plausible(a) || !plausible(b) || b.Before(a) {
+				if p := "track " + n + ": media at implausible times left out"; !slices.Contains(out.Problems, p) {
+					out.Problems = append(out.Problems, p)
+				}
+				continue
+			}
 			if !b.After(from) || !a.Before(to) {
 				continue
 			}

@@ -67,7 +67,24 @@
 // GET /api/channels, /api/channels/{channel} (tracks with codec
 // information, first and last instants, storage use) and
 // /api/channels/{channel}/coverage?from=&to= (per track the ranges of
-// media and the gaps between them with the archive's reason).
+// media and the gaps between them with the archive's reason). The channel
+// list is answered from memory, refreshed at most every
+// [Options].BrowseTTL by one refresh that every waiting request shares.
+// Stored media at implausible times (beyond year 9999) is left out of the
+// answers and named in their "problems", never a 500.
+//
+// # Access control
+//
+// Open by default. With [Options].ReadTokens or [Options].URLSigner set,
+// every request but a CORS preflight needs a bearer read token or an
+// expiring signed URL ([URLSigner]: HMAC-SHA256 over the path, or a path
+// prefix, and the expiry): none is 401, an expired or altered signature
+// 403. A manifest fetched with a signed URL writes its media playlist,
+// header and segment URLs with a signature on the prefix
+// /catchup/{channel}/ and the same expiry, so that $Time$ templates and
+// relative HLS URIs stay signed. [Server.Protect] puts other packages'
+// endpoints behind the same check; POST /api/sign mints signed URLs for a
+// token holder.
 //
 // Errors map to statuses in one place: bad input 400, unknown channel,
 // track or segment and empty windows 404, store outages 503; never a 5xx

@@ -55,7 +55,8 @@ func (s *Server) present(ctx context.Context, channel string, w Window) (*presen
 	if w.StartOver() {
 		what = fmt.Sprintf("nothing archived in channel %q after %s", channel, formatInstant(w.Start))
 	}
-	if first, last, _, ok := s.extent(ctx, c); ok {
+	if f, l, _, _ := s.saneExtent(ctx, c); f != nil && l != nil {
+		first, last := *f, *l
 		switch {
 		case !w.StartOver() && !w.End.After(first):
 			return nil, notFound("%s: the window ends before the archive starts at %s", what, formatInstant(first))

@@ -22,14 +22,16 @@ func (s *Server) handleDASH(w http.ResponseWriter, r *http.Request) {
 }
 
 // serveDASH writes the MPD of a window; base is the path from the
-// manifest's location to /catchup/{channel}/ ("" when it is there).
+// manifest's location to /catchup/{channel}/ ("" when it is there). A
+// request let in by a signed URL gets an MPD whose header and segment
+// URLs carry a signature on (carryQuery).
 func (s *Server) serveDASH(w http.ResponseWriter, r *http.Request, channel string, win Window, base string) {
 	p, err := s.present(r.Context(), channel, win)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	body, err := smpd.CatchupMPD(s.dashInput(p, base))
+	body, err := smpd.CatchupMPD(s.dashInput(p, base, withQuery(s.carryQuery(r.Context(), channel))))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -43,8 +45,9 @@ func (s *Server) serveDASH(w http.ResponseWriter, r *http.Request, channel strin
 // Times: each Representation's timeline and presentationTimeOffset are in
 // mpdTimescale(track timescale), which keeps epoch media times exact in a
 // JavaScript player's float64; Period@start is in ms, Periods being cut at
-// ms boundaries.
-func (s *Server) dashInput(p *presentation, base string) smpd.CatchupInput {
+// ms boundaries. q ("" or "?…") is appended to the header and segment
+// URLs: after $Time$, so that every segment URL a player makes carries it.
+func (s *Server) dashInput(p *presentation, base, q string) smpd.CatchupInput {
 	in := smpd.CatchupInput{Channel: p.channel, Ingest: p.v.ingest, Dynamic: p.dynamic,
 		Start: time.UnixMilli(p.startMs).UTC(), Duration: time.Duration(p.lengthMs()) * time.Millisecond,
 		Now: s.opts.Now().UTC()}
@@ -67,8 +70,8 @@ func (s *Server) dashInput(p *presentation, base string) smpd.CatchupInput {
 			cp.Tracks = append(cp.Tracks, smpd.CatchupTrack{
 				Track: pt.tl.name, Info: *info, Bandwidth: bw[pt.tl], Timescale: mts,
 				PresentationTimeOffset: msToTicks(per.startMs, mts),
-				Initialization:         base + initPath(pt.tl.name, hash),
-				Media:                  base + segmentDir(pt.tl.name, hash, mts) + "$Time$.m4s",
+				Initialization:         base + initPath(pt.tl.name, hash) + q,
+				Media:                  base + segmentDir(pt.tl.name, hash, mts) + "$Time$.m4s" + q,
 				Timeline:               timeline(pt.segs, info.Timescale, mts),
 				Continues:              pt.continues,
 			})
@@ -120,6 +123,14 @@ func bandwidths(p *presentation) map[*trackTimeline]uint32 {
 		out[tl] = uint32(min(bps, 1<<32-1))
 	}
 	return out
+}
+
+// withQuery returns "?"+q, or "" when q is empty.
+func withQuery(q string) string {
+	if q == "" {
+		return ""
+	}
+	return "?" + q
 }
 
 // URL paths below /catchup/{channel}/. Track names and header hashes are

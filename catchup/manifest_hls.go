@@ -31,14 +31,15 @@ func (s *Server) handleHLSMaster(w http.ResponseWriter, r *http.Request) {
 }
 
 // serveHLSMaster writes the multivariant playlist of a window; base is the
-// path from its location to /catchup/{channel}/.
+// path from its location to /catchup/{channel}/. A request let in by a
+// signed URL gets media playlist URIs that carry a signature on.
 func (s *Server) serveHLSMaster(w http.ResponseWriter, r *http.Request, channel string, win Window, base string) {
 	p, err := s.present(r.Context(), channel, win)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	body, err := hlsMaster(p, base)
+	body, err := hlsMaster(p, base, s.carryQuery(r.Context(), channel))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -51,9 +52,9 @@ func (s *Server) serveHLSMaster(w http.ResponseWriter, r *http.Request, channel 
 // variant per video track, the audio tracks as renditions of one group
 // (EXT-X-MEDIA), or one variant per audio track for a radio channel. The
 // media playlists carry the asked window in canonical form, so that they
-// all cut the same presentation. Text and metadata tracks are not offered
-// in HLS.
-func hlsMaster(p *presentation, base string) ([]byte, error) {
+// all cut the same presentation, followed by carry (a signed-URL query, or
+// ""). Text and metadata tracks are not offered in HLS.
+func hlsMaster(p *presentation, base, carry string) ([]byte, error) {
 	bw := bandwidths(p)
 	var videos, audios []*trackTimeline
 	for _, tl := range p.tracks {
@@ -68,7 +69,11 @@ func hlsMaster(p *presentation, base string) ([]byte, error) {
 		return nil, notFound("channel %q has no audio or video in the window", p.channel)
 	}
 	uri := func(tl *trackTimeline) string {
-		return base + "hls/" + tl.name + ".m3u8?" + p.asked.query()
+		u := base + "hls/" + tl.name + ".m3u8?" + p.asked.query()
+		if carry != "" {
+			u += "&" + carry
+		}
+		return u
 	}
 	m := m3u8.NewMasterPlaylist()
 	defer m.ReleasePlaylist()

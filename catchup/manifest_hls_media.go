@@ -39,7 +39,7 @@ func (s *Server) handleHLSMedia(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, notFound("channel %q has no track %q in the window", channel, track))
 		return
 	}
-	body, err := hlsMedia(p, p.tracks[i], "../")
+	body, err := hlsMedia(p, p.tracks[i], "../", withQuery(s.carryQuery(r.Context(), channel)))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -55,8 +55,9 @@ func (s *Server) handleHLSMedia(w http.ResponseWriter, r *http.Request) {
 // numbers of all renditions agree), and EXT-X-GAP segments for the Periods
 // in which the track has no media while others have. A closed window is a
 // VOD playlist with EXT-X-ENDLIST; a start-over window an EVENT playlist.
-// Segment URIs are the DASH ones: one URL per segment, immutable.
-func hlsMedia(p *presentation, tl *trackTimeline, base string) ([]byte, error) {
+// Segment URIs are the DASH ones: one URL per segment, immutable, followed
+// by q ("" or a signed-URL query "?…").
+func hlsMedia(p *presentation, tl *trackTimeline, base, q string) ([]byte, error) {
 	info := tl.info()
 	mts := mpdTimescale(info.Timescale)
 	dMs := max(p.grid.D.Duration().Milliseconds(), 1)
@@ -90,11 +91,11 @@ func hlsMedia(p *presentation, tl *trackTimeline, base string) ([]byte, error) {
 		}
 		ts := pt.tl.segInfo(&pt.segs[0]).Timescale
 		hash := pt.tl.hash(&pt.segs[0])
-		mp := &m3u8.Map{URI: base + initPath(tl.name, hash)}
+		mp := &m3u8.Map{URI: base + initPath(tl.name, hash) + q}
 		dir := []byte(base + segmentDir(tl.name, hash, mts))
 		for j := range pt.segs {
 			sg := &pt.segs[j]
-			uri := append(strconv.AppendUint(dir, scaleTicks(sg.t, ts, mts), 10), ".m4s"...)
+			uri := append(append(strconv.AppendUint(dir, scaleTicks(sg.t, ts, mts), 10), ".m4s"...), q...)
 			ms := &m3u8.MediaSegment{URI: string(uri), Duration: float64(sg.d) / float64(ts), Map: mp}
 			if j == 0 {
 				ms.Discontinuity = i > 0

@@ -23,6 +23,7 @@ const (
 	epChannels  = "api_channels"
 	epChannel   = "api_channel"
 	epCoverage  = "api_coverage"
+	epSign      = "api_sign"
 )
 
 // NewMetrics creates the metrics and registers them with reg (nil: not

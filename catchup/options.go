@@ -35,6 +35,24 @@ type Options struct {
 	// StagedReaders bounds the CMAF headers of staged segments loaded
 	// at once when a window reaches the open period; default 8.
 	StagedReaders int
+	// BrowseTTL is how stale the answer of GET /api/channels (the channel
+	// list and each channel's first and last instant) may be: within it,
+	// requests are answered from memory, and one refresh serves all the
+	// requests that arrive while it runs; default 5 s. Invalidate
+	// refreshes a channel's summary at the next refresh.
+	BrowseTTL time.Duration
+
+	// ReadTokens are the bearer tokens (Authorization: Bearer …) that let
+	// a client read: catch-up, segments, aliases and the browse API. With
+	// any token or a URLSigner set the read side is locked: a request
+	// without a token or a valid signed URL is answered 401. Default none:
+	// open, for the lab.
+	ReadTokens []string
+	// URLSigner, when set, lets requests in that carry a valid, unexpired
+	// signed URL (see URLSigner), and makes the manifests such a request
+	// gets carry a signature on their media URLs; an expired or altered
+	// one is answered 403. Default nil: signed URLs are not accepted.
+	URLSigner *URLSigner
 }
 
 func (o *Options) withDefaults() Options {
@@ -68,6 +86,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if x.StagedReaders <= 0 {
 		x.StagedReaders = 8
+	}
+	if x.BrowseTTL <= 0 {
+		x.BrowseTTL = 5 * time.Second
 	}
 	return x
 }

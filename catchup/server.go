@@ -27,6 +27,8 @@ type Server struct {
 
 	indexes *lru[*trackfile.PeriodIndex]
 	headers *lru[*trackfile.Header]
+	browse  *browseCache
+	auth    *readAuth // nil: the read side is open
 	handler http.Handler
 }
 
@@ -37,6 +39,8 @@ func New(store *blobstore.Store, opts *Options) *Server {
 		headerExts: map[string]string{}}
 	s.indexes = newLRU[*trackfile.PeriodIndex](o.IndexCacheSize, func(n int) { s.metrics.IndexCached.Set(float64(n)) })
 	s.headers = newLRU[*trackfile.Header](1024, nil)
+	s.browse = newBrowseCache(o.BrowseTTL)
+	s.auth = newReadAuth(o)
 	s.handler = s.routes()
 	return s
 }
@@ -51,9 +55,13 @@ func New(store *blobstore.Store, opts *Options) *Server {
 //	GET /{channel}/archive-{from}-{duration}.m3u8 (and index-…, .mpd; duration "now": start-over)
 //	GET /{channel}/{index|manifest|master|archive}.{mpd|m3u8}?start=&end=   (MediaPackage style)
 //	GET /api/channels, /api/channels/{channel}, /api/channels/{channel}/coverage?from=&to=
+//	POST /api/sign                                              mint a signed URL (read token only)
 //
 // GET includes HEAD; every response allows cross-origin reads (players
-// run in web pages of other origins).
+// run in web pages of other origins). With [Options].ReadTokens or
+// [Options].URLSigner set, every request but a CORS preflight needs a read
+// token or a valid signed URL (401 without, 403 for a signed URL that is
+// expired, altered or for another path).
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // Invalidate makes the next request for channel list the store again (for
@@ -65,6 +73,7 @@ func (s *Server) Invalidate(channel string) {
 	if c != nil {
 		c.invalidate()
 	}
+	s.browse.invalidate(channel)
 }
 
 func (s *Server) routes() http.Handler {
@@ -81,6 +90,7 @@ func (s *Server) routes() http.Handler {
 	handle("GET /api/channels", epChannels, s.handleChannels)
 	handle("GET /api/channels/{channel}", epChannel, s.handleChannel)
 	handle("GET /api/channels/{channel}/coverage", epCoverage, s.handleCoverage)
+	handle("POST /api/sign", epSign, s.handleSign)
 	mux.HandleFunc("OPTIONS /", s.handlePreflight)
 	return mux
 }
@@ -88,14 +98,17 @@ func (s *Server) routes() http.Handler {
 // Headers a player's script may read from catch-up responses.
 const exposedHeaders = "Reapd-Window, Reapd-Window-Clipped, Content-Length, Content-Range, ETag, Accept-Ranges"
 
-// instrument counts and times requests and adds the CORS headers.
+// instrument counts and times requests, adds the CORS headers and applies
+// the read side's access control.
 func (s *Server) instrument(endpoint string, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 		w.Header().Set("Access-Control-Expose-Headers", exposedHeaders)
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		h(sw, r)
+		if r, ok := s.authorize(sw, r); ok {
+			h(sw, r)
+		}
 		s.metrics.Requests.WithLabelValues(endpoint, strconv.Itoa(sw.status)).Inc()
 		s.metrics.Duration.WithLabelValues(endpoint).Observe(time.Since(start).Seconds())
 		s.metrics.Bytes.WithLabelValues(endpoint).Add(float64(sw.bytes))
@@ -107,27 +120,40 @@ func (s *Server) handlePreflight(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
-	h.Set("Access-Control-Allow-Headers", "Range, If-None-Match, If-Modified-Since, If-Range")
+	h.Set("Access-Control-Allow-Headers", "Range, If-None-Match, If-Modified-Since, If-Range, Authorization")
 	h.Set("Access-Control-Max-Age", "86400")
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// statusWriter records the status and body size of a response.
+// statusWriter records the status and body size of a response, and lets
+// beforeHeader (when set) adjust the header once, before it is sent.
 type statusWriter struct {
 	http.ResponseWriter
-	status      int
-	bytes       int64
-	wroteHeader bool
+	status       int
+	bytes        int64
+	wroteHeader  bool
+	beforeHeader func(http.Header)
+}
+
+func (w *statusWriter) header() {
+	if f := w.beforeHeader; f != nil {
+		w.beforeHeader = nil
+		f(w.ResponseWriter.Header())
+	}
 }
 
 func (w *statusWriter) WriteHeader(code int) {
 	if !w.wroteHeader {
 		w.status, w.wroteHeader = code, true
+		w.header()
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusWriter) Write(p []byte) (int, error) {
+	if !w.wroteHeader {
+		w.header()
+	}
 	w.wroteHeader = true
 	n, err := w.ResponseWriter.Write(p)
 	w.bytes += int64(n)

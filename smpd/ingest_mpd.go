@@ -186,8 +186,12 @@ type trackTimeline struct {
 }
 
 // segmentDuration derives D (design section 2) from the templates: the
-// first @duration, else the first constant SegmentTimeline (its last S may
-// be shorter: a partial last segment), video tracks first; else zero.
+// first @duration, else the first constant SegmentTimeline of at least
+// minTimelineSegments segments (or an open-ended S@r = -1) (its last S may be shorter: a partial last
+// segment), video tracks first — and audio only when no track is video,
+// since audio segments vary by a frame around D; else zero. A timeline of
+// one segment is no evidence (an encoder's first MPD lists its
+// first, possibly short, segment).
 func segmentDuration(tracks []trackTimeline) trackfile.Rational {
 	ordered := make([]trackTimeline, 0, len(tracks))
 	for _, video := range []bool{true, false} {
@@ -202,13 +206,21 @@ func segmentDuration(tracks []trackTimeline) trackfile.Rational {
 			return trackfile.Rational{Num: int64(t.duration), Den: int64(t.timescale)}.Reduce()
 		}
 	}
+	hasVideo := len(ordered) > 0 && ordered[0].video
 	for _, t := range ordered {
+		if t.video != hasVideo {
+			break
+		}
 		if d := constantD(t.timeline); d > 0 {
 			return trackfile.Rational{Num: int64(d), Den: int64(t.timescale)}.Reduce()
 		}
 	}
 	return trackfile.Rational{}
 }
+
+// minTimelineSegments is how many segments of one duration a
+// SegmentTimeline must list to give D.
+const minTimelineSegments = 2
 
 // constantD returns the d of a SegmentTimeline whose S@d are all equal,
 // except perhaps for a single last segment; 0 otherwise.
@@ -217,14 +229,21 @@ func constantD(tl *mpd.SegmentTimelineType) uint64 {
 		return 0
 	}
 	ss := tl.S
-	if len(ss) > 1 && ss[len(ss)-1].R == 0 {
+	if len(ss) > 1 && ss[len(ss)-1].R == 0 && ss[len(ss)-1].D != ss[0].D {
 		ss = ss[:len(ss)-1]
 	}
-	d := ss[0].D
+	d, n := ss[0].D, 0
 	for _, s := range ss {
 		if s.D != d {
 			return 0
 		}
+		if s.R < 0 {
+			n = minTimelineSegments // repeated until the next S or the Period's end: a statement of D
+		}
+		n += max(s.R, 0) + 1
+	}
+	if n < minTimelineSegments {
+		return 0
 	}
 	if d > 1<<62 {
 		return 0

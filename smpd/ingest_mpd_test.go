@@ -184,6 +184,11 @@ func TestSegmentDuration(t *testing.T) {
 		{"duration", []trackTimeline{{timescale: 1000, duration: 1920}}, trackfile.Rational{Num: 48, Den: 25}},
 		{"constant", []trackTimeline{{timescale: 90000, timeline: tl(180000, 180000)}}, trackfile.Rational{Num: 2, Den: 1}},
 		{"short last", []trackTimeline{{timescale: 90000, timeline: tl(180000, 180000, 3600)}}, trackfile.Rational{Num: 2, Den: 1}},
+		{"one segment is no evidence", []trackTimeline{{video: true, timescale: 90000, timeline: tl(180000)}}, trackfile.Rational{}},
+		{"audio says nothing beside video", []trackTimeline{
+			{timescale: 48000, timeline: tl(95232, 95232, 95232)},
+			{video: true, timescale: 90000, timeline: tl()},
+		}, trackfile.Rational{}},
 		{"variable audio only", []trackTimeline{{timescale: 48000, timeline: tl(95232, 96256, 96256, 95232)}}, trackfile.Rational{}},
 		{"video first", []trackTimeline{
 			{timescale: 48000, timeline: tl(96000)},

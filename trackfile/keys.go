@@ -11,14 +11,15 @@ import (
 // Storage keys of clause 9.2.2 (storage track identifiers), as fixed by the
 // reapd design (section 4). Every key is relative to the store's root.
 
-var nameRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._~-]{0,127}$`)
 
 // ErrBadName is returned for channel or track names that are not safe
 // storage key segments.
 var ErrBadName = errors.New("trackfile: bad name")
 
 // CheckName validates a channel or track name: 1 to 128 characters of
-// letters, digits, '.', '_' and '-', not starting with '.' or '-', and not
+// letters, digits, '.', '_', '-' and '~' (the separator of a nested track
+// path, see TrackNameFromPath), not starting with '.', '-' or '~', and not
 // one of the reserved names (store directories and HTTP route names).
 func CheckName(name string) error {
 	if !nameRE.MatchString(name) || strings.Contains(name, "..") {
@@ -31,6 +32,28 @@ func CheckName(name string) error {
 	}
 	return nil
 }
+
+// TrackNameFromPath returns the storage name of a track that an encoder
+// names by a nested path ("video/avc1", "audio/en/ac-4/1", as livesim2
+// does): its elements joined by '~' ("video~avc1"). The mapping is
+// reversible (TrackPath) because no element may contain '~'.
+func TrackNameFromPath(p string) (string, error) {
+	parts := strings.Split(p, "/")
+	for _, e := range parts {
+		if strings.Contains(e, "~") || CheckName(e) != nil && len(parts) > 1 {
+			return "", fmt.Errorf("%w: track path %q", ErrBadName, p)
+		}
+	}
+	name := strings.Join(parts, "~")
+	if err := CheckName(name); err != nil {
+		return "", err
+	}
+	return name, nil
+}
+
+// TrackPath returns the path an encoder named a track by (the inverse of
+// TrackNameFromPath).
+func TrackPath(name string) string { return strings.ReplaceAll(name, "~", "/") }
 
 // IngestMPDKey is the key of an I-MPD version received at recvUnixMs.
 func IngestMPDKey(channel string, recvUnixMs int64) string {
@@ -141,6 +164,13 @@ func TrackFileKey(channel, track string, k, n0 int64, ext string) string {
 		return fmt.Sprintf("%s/%s/%d.%s", channel, track, k, ext)
 	}
 	return fmt.Sprintf("%s/%s/%d-%d.%s", channel, track, k, n0, ext)
+}
+
+// TrackFilePartKey is the key of the j-th (j ≥ 1) part of period k that
+// starts in grid slot n0 when an earlier part starts in that slot too
+// (a segment split at a splice, or overlapping copies): "{k}-{n0}-{j}.{ext}".
+func TrackFilePartKey(channel, track string, k, n0 int64, j int, ext string) string {
+	return fmt.Sprintf("%s/%s/%d-%d-%d.%s", channel, track, k, n0, j, ext)
 }
 
 // IndexPrefix is the prefix of a channel's period index objects.

@@ -19,6 +19,10 @@ type fileConfig struct {
 	AutoCreate *bool                    `yaml:"autoCreate"`
 	Defaults   channelConfig            `yaml:"defaults"`
 	Channels   map[string]channelConfig `yaml:"channels"`
+	// ReadTokens and URLSigningKeys lock the read side (see
+	// --read-token, --url-signing-key); flags add to them.
+	ReadTokens     []string `yaml:"readTokens"`
+	URLSigningKeys []string `yaml:"urlSigningKeys"`
 }
 
 // channelConfig is one channel's settings in the YAML file.
@@ -72,6 +76,12 @@ func (cc channelConfig) toArchive(base archive.ChannelConfig) (archive.ChannelCo
 	}
 	if len(cc.Credentials) > 0 {
 		out.Credentials = cc.Credentials
+	}
+	if !out.SegmentDuration.IsZero() && out.StoragePeriod > 0 {
+		// Decided at start-up, not by a 5xx on the first segment.
+		if _, err := trackfile.PeriodSegments(out.StoragePeriod, out.SegmentDuration); err != nil {
+			return out, err
+		}
 	}
 	return out, nil
 }

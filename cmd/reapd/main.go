@@ -3,6 +3,8 @@
 //
 //	reapd serve [flags]        receive ingest and archive it
 //	reapd validate [--json] FILE…  check I-MPDs and segments against REaP 6.1/6.2
+//	reapd timing --channel C [--reset]  show or clear a channel's learned timing
+//	reapd sign [flags] URL         mint an expiring signed catch-up URL
 //
 // Run "reapd serve --help" for the flags.
 package main
@@ -33,6 +35,9 @@ const usage = `reapd — the REaP (ISO/IEC 23009-9) live archiver
 Usage:
   reapd serve [flags]             receive DASH-IF live ingest and archive it
   reapd validate [--json] FILE…   check I-MPDs and CMAF headers/segments against REaP 6.1/6.2
+  reapd timing --channel C [--reset]
+                                  show a channel's timing decisions; clear the learned ones
+  reapd sign [flags] URL          mint an expiring signed URL for a locked read side
   reapd help                      this text
 
 Run "reapd serve --help" for the server's flags.
@@ -49,6 +54,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, args, stdout, stderr)
 	case "validate":
 		return validate(args, stdout, stderr)
+	case "timing":
+		return timing(ctx, args, stdout, stderr)
+	case "sign":
+		return signCmd(args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

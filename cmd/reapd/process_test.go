@@ -174,7 +174,9 @@ func openStoreEnv(t *testing.T, url string, env []string) *blobstore.Store {
 }
 
 // indexedSegments reads every period index of a channel and returns, per
-// track and n, how many track files hold the segment, and where.
+// track and grid slot n of the segment's start time (the index's own grid:
+// these tests send one segment per slot), how many track files hold a
+// segment there, and where.
 func indexedSegments(t *testing.T, st *blobstore.Store, channel string) (map[string]map[int64]int, map[string]map[int64]trackfile.SegmentRef, map[string]map[int64]string) {
 	t.Helper()
 	ctx := context.Background()
@@ -194,14 +196,16 @@ func indexedSegments(t *testing.T, st *blobstore.Store, channel string) (map[str
 		if err != nil {
 			t.Fatal(err)
 		}
+		g := trackfile.Grid{D: idx.SegmentDuration, N: idx.PeriodSegments, Phase: idx.Phase}
 		for _, r := range idx.Runs {
 			if count[r.Track] == nil {
 				count[r.Track], refs[r.Track], files[r.Track] = map[int64]int{}, map[int64]trackfile.SegmentRef{}, map[int64]string{}
 			}
 			for _, ref := range r.Segments() {
-				count[r.Track][ref.N]++
-				refs[r.Track][ref.N] = ref
-				files[r.Track][ref.N] = r.Key
+				n := g.SegmentIndex(ref.Time, r.Info.Timescale)
+				count[r.Track][n]++
+				refs[r.Track][n] = ref
+				files[r.Track][n] = r.Key
 			}
 		}
 	}

@@ -31,6 +31,8 @@ type serveFlags struct {
 	logLevel, logFormat         string
 	shutdownTimeout, claimLease time.Duration
 	maxWindow                   time.Duration
+	readAuth                    readAuthFlags
+	browseTTL                   time.Duration
 }
 
 func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, *flag.FlagSet, error) {
@@ -51,6 +53,8 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, *flag.FlagSe
 	fs.DurationVar(&f.claimLease, "claim-lease", 2*time.Minute, "how long another archiver's claim on a period it finalizes is respected (shared buckets)")
 	fs.DurationVar(&f.maxWindow, "catchup-max-window", 24*time.Hour, "longest catch-up window a manifest may cover (400 above)")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long SIGTERM waits for requests in flight")
+	fs.DurationVar(&f.browseTTL, "browse-cache-ttl", 5*time.Second, "how stale GET /api/channels may be (one refresh per TTL serves every client)")
+	f.readAuth.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: reapd serve [flags]\n\nReceives DASH-IF live ingest under /ingest/{channel}/, archives it, and serves\ncatch-up (/catchup/{channel}/manifest.mpd|master.m3u8?start=&end=), the browse\nAPI (/api/channels…), /metrics, /healthz and /readyz.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -114,8 +118,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("open store: %w", err)
 	}
 	defer store.Close()
+	readTokens, urlSigner, err := readAuth(&f.readAuth, fc)
+	if err != nil {
+		return err
+	}
 	cu := catchup.New(store, &catchup.Options{Logger: log.With("component", "catchup"),
-		Metrics: catchup.NewMetrics(reg), MaxWindow: f.maxWindow})
+		Metrics: catchup.NewMetrics(reg), MaxWindow: f.maxWindow,
+		BrowseTTL: f.browseTTL, ReadTokens: readTokens, URLSigner: urlSigner})
 	// A finalized period changes what catch-up must read: drop its cache.
 	opts.OnFinalize = func(channel string, _ int64) { cu.Invalidate(channel) }
 	arch := archive.New(store, opts)
@@ -127,7 +136,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	ingest := arch.Handler()
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	mux.Handle("GET /api/channels/{channel}/conformance", arch.ConformanceHandler())
+	mux.Handle("GET /api/channels/{channel}/conformance", cu.Protect(arch.ConformanceHandler()))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := store.List(r.Context(), "readyz/"); err != nil {

@@ -18,6 +18,9 @@ type Track struct {
 	SampleDur         uint32
 	SamplesPerSegment int
 	SampleSize        int
+	// NoCMAFBrand writes an ftyp without CMAF brands (as livesim2 does);
+	// EditList adds an edit list to the track (REaP forbids one).
+	NoCMAFBrand, EditList bool
 }
 
 // Default is a 48 kHz track with 2 s segments of 100 samples of 960 ticks.
@@ -30,12 +33,19 @@ func (t Track) SegmentTicks() uint64 { return uint64(t.SampleDur) * uint64(t.Sam
 func (t Track) Header() []byte {
 	init := mp4.CreateEmptyInit()
 	init.Ftyp = mp4.NewFtyp("cmf2", 0, []string{"cmfc", "iso6", "cmf2"})
+	if t.NoCMAFBrand {
+		init.Ftyp = mp4.NewFtyp("iso6", 0, []string{"iso6", "dash"})
+	}
 	init.Children[0] = init.Ftyp
 	trak := init.AddEmptyTrack(t.Timescale, "audio", "en")
 	trak.Tkhd.TrackID = t.ID
 	init.Moov.Mvex.Trex.TrackID = t.ID
 	if err := trak.SetAACDescriptor(aac.AAClc, int(t.Timescale)); err != nil {
 		panic(err)
+	}
+	if t.EditList {
+		elst := &mp4.ElstBox{Entries: []mp4.ElstEntry{{SegmentDuration: 0, MediaTime: int64(t.SampleDur), MediaRateInteger: 1}}}
+		trak.AddChild(&mp4.EdtsBox{Elst: []*mp4.ElstBox{elst}, Children: []mp4.Box{elst}})
 	}
 	var b bytes.Buffer
 	if err := init.Encode(&b); err != nil {
