@@ -3,6 +3,7 @@ package catchup
 import (
 	"cmp"
 	"context"
+	"math"
 	"slices"
 	"time"
 
@@ -31,8 +32,14 @@ func (c *cover) stopTime() time.Time  { return time.UnixMilli(ticksToMs(c.stop, 
 // stops) merged, a staged copy of a start time that a track file holds
 // left out.
 func (v *view) covers(from, to time.Time) map[string][]cover {
+	return v.coversMs(from.UnixMilli(), to.UnixMilli())
+}
+
+// coversMs is covers between epoch ms; math.MinInt64 and math.MaxInt64
+// leave a side open (also to media at implausible times, which the browse
+// API reports as such).
+func (v *view) coversMs(fromMs, toMs int64) map[string][]cover {
 	by := map[string][]cover{}
-	fromMs, toMs := from.UnixMilli(), to.UnixMilli()
 	for _, idx := range v.indexes {
 		for i := range idx.Runs {
 			r := &idx.Runs[i]
@@ -144,7 +151,7 @@ func (s *Server) extent(ctx context.Context, c *channelIndex) (first, last time.
 		return
 	}
 	ends = map[string][2]cover{}
-	all := func(v *view) map[string][]cover { return v.covers(minInstant, maxInstant) }
+	all := func(v *view) map[string][]cover { return v.coversMs(math.MinInt64, math.MaxInt64) }
 	if !indexed { // nothing finalized yet: the staged segments are all there is
 		head.indexes = nil
 	}
