@@ -160,9 +160,9 @@ func TestChannelListPoisoned(t *testing.T) {
 	raw, _ := trackfile.MarshalTiming(trackfile.ChannelTiming{SegmentDuration: s.grid.D, PeriodSegments: s.grid.N})
 	s.put(trackfile.TimingKey(stagedChannel), raw)
 	s.put(trackfile.HeaderKey(stagedChannel, "a", rt.hdr.Hash, rt.hdr.Info.Ext), rt.hdr.Raw)
-	n := s.grid.SegmentIndex(1<<63, audio48.Timescale)
-	s.put(trackfile.HeaderUseKey(stagedChannel, "a", n, rt.hdr.Hash), nil)
-	s.put(trackfile.StagedKey(stagedChannel, "a", n, rt.hdr.Info.Ext, trackfile.VariantReal), audio48.Segment(1<<63, 1))
+	s.put(trackfile.HeaderUseKey(stagedChannel, "a", 1<<63, rt.hdr.Hash), nil)
+	s.put(trackfile.StagedKey(stagedChannel, "a", trackfile.StagedName{T: 1 << 63, D: audio48.SegmentTicks(), Ext: rt.hdr.Info.Ext}),
+		audio48.Segment(1<<63, 1))
 
 	h := s.server(at(600)).Handler()
 	for range 2 { // from the refresh and from memory

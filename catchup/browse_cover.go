@@ -3,20 +3,21 @@ package catchup
 import (
 	"cmp"
 	"context"
+	"math"
 	"slices"
 	"time"
 
 	"github.com/reapd/reapd/trackfile"
 )
 
-// cover is a stretch of contiguous media of one track (segments n in
-// [first, end)), merged from storage track file runs and staged segments:
-// what the browse API reports, computed per run rather than per segment
-// so that a month of coverage stays cheap.
+// cover is a stretch of media of one track contiguous in time, merged
+// from storage track file runs and staged segments: what the browse API
+// reports, computed per run rather than per segment where a run lies
+// wholly inside the asked range, so that a month of coverage stays cheap.
 type cover struct {
-	first, end  int64
 	start, stop uint64 // epoch timeline, timescale ts
 	ts          uint32
+	segments    int64
 	bytes       int64
 	reason      string // why it ends (trackfile.End* or "miss"/"gap"); "" when cut by the asked range
 	staged      bool   // ends with staged segments
@@ -26,51 +27,71 @@ type cover struct {
 func (c *cover) startTime() time.Time { return time.UnixMilli(ticksToMs(c.start, c.ts)).UTC() }
 func (c *cover) stopTime() time.Time  { return time.UnixMilli(ticksToMs(c.stop, c.ts)).UTC() }
 
-// covers returns per track the stretches of media with n in [nLo, nHi],
-// in order, adjacent stretches merged.
-func (v *view) covers(nLo, nHi int64) map[string][]cover {
+// covers returns per track the stretches of media that overlap [from,
+// to), in time order, stretches that meet (one starts where the other
+// stops) merged, a staged copy of a start time that a track file holds
+// left out.
+func (v *view) covers(from, to time.Time) map[string][]cover {
+	return v.coversMs(from.UnixMilli(), to.UnixMilli())
+}
+
+// coversMs is covers between epoch ms; math.MinInt64 and math.MaxInt64
+// leave a side open (also to media at implausible times, which the browse
+// API reports as such).
+func (v *view) coversMs(fromMs, toMs int64) map[string][]cover {
 	by := map[string][]cover{}
 	for _, idx := range v.indexes {
 		for i := range idx.Runs {
 			r := &idx.Runs[i]
-			end := r.FirstN + int64(r.Count())
-			lo, hi := max(r.FirstN, nLo), min(end, nHi+1)
-			if r.Count() == 0 || lo >= hi {
+			ts := r.Info.Timescale
+			if r.Count() == 0 || ts == 0 {
 				continue
 			}
-			c := cover{first: lo, end: hi, ts: r.Info.Timescale, info: &r.Info}
-			t, pos := r.Time, int64(0)
-			for _, rep := range r.Durations {
-				for j := 0; j <= rep.R && pos < int64(r.Count()); j++ {
-					n := r.FirstN + pos
-					if n == lo {
-						c.start = t
-					}
-					if n >= lo && n < hi {
-						c.bytes += r.Sizes[pos]
-					}
-					t += rep.D
-					pos++
-					if n+1 == hi {
-						c.stop = t
+			lo, hi := msToTicks(fromMs, ts), msToTicks(toMs, ts)
+			end := r.EndTime()
+			if r.Time >= hi || end <= lo {
+				continue
+			}
+			c := cover{start: r.Time, stop: end, ts: ts, info: &r.Info, reason: r.End, segments: int64(r.Count())}
+			if r.Time >= lo && end <= hi { // wholly inside
+				for _, sz := range r.Sizes {
+					c.bytes += sz
+				}
+			} else {
+				c.segments, c.reason = 0, ""
+				t, pos := r.Time, 0
+				for _, rep := range r.Durations {
+					for j := 0; j <= rep.R && pos < len(r.Sizes); j++ {
+						if t+rep.D > lo && t < hi {
+							if c.segments == 0 {
+								c.start = t
+							}
+							c.stop = t + rep.D
+							c.segments++
+							c.bytes += r.Sizes[pos]
+						}
+						t += rep.D
+						pos++
 					}
 				}
-			}
-			if hi == end {
-				c.reason = r.End
+				if c.stop == end {
+					c.reason = r.End
+				}
 			}
 			by[r.Track] = append(by[r.Track], c)
 		}
 	}
 	if v.staged != nil {
 		for name, st := range v.staged.tracks {
-			for _, s := range st.segs {
-				if s.n < nLo || s.n > nHi {
+			for i := range st.segs {
+				s := &st.segs[i]
+				ts := s.info.Timescale
+				if s.t+s.d <= msToTicks(fromMs, ts) || s.t >= msToTicks(toMs, ts) {
 					continue
 				}
-				c := cover{first: s.n, end: s.n + 1, start: s.t, stop: s.t + s.d, ts: s.info.Timescale,
-					bytes: s.size, reason: trackfile.EndGap, staged: true, info: &s.info}
-				if st.miss[s.n+1] {
+				c := cover{start: s.t, stop: s.t + s.d, ts: ts, segments: 1, bytes: s.size, reason: trackfile.EndGap,
+					staged: true, info: &s.info}
+				if st.miss[s.t+s.d] {
 					c.reason = trackfile.EndMiss
 				}
 				by[name] = append(by[name], c)
@@ -79,17 +100,19 @@ func (v *view) covers(nLo, nHi int64) map[string][]cover {
 	}
 	for name, cs := range by {
 		slices.SortStableFunc(cs, func(a, b cover) int {
-			return cmp.Or(cmp.Compare(a.first, b.first), cmp.Compare(boolRank(a.staged), boolRank(b.staged)))
+			return cmp.Or(cmp.Compare(ticksToMs(a.start, a.ts), ticksToMs(b.start, b.ts)), cmp.Compare(a.ts, b.ts),
+				cmp.Compare(a.start, b.start), cmp.Compare(boolRank(a.staged), boolRank(b.staged)))
 		})
 		out := cs[:0]
 		for _, c := range cs {
 			if len(out) > 0 {
 				last := &out[len(out)-1]
-				if c.first < last.end { // a staged copy of what a track file holds
+				if c.ts == last.ts && c.start < last.stop { // a staged copy of what a track file holds
 					continue
 				}
-				if c.first == last.end && c.ts == last.ts {
-					last.end, last.stop, last.bytes, last.reason, last.staged, last.info = c.end, c.stop, last.bytes+c.bytes, c.reason, c.staged, c.info
+				if c.ts == last.ts && c.start == last.stop {
+					last.stop, last.segments, last.bytes = c.stop, last.segments+c.segments, last.bytes+c.bytes
+					last.reason, last.staged, last.info = c.reason, c.staged, c.info
 					continue
 				}
 			}
@@ -110,8 +133,7 @@ func boolRank(b bool) int {
 // extent returns the first and last instant with media of a channel, and
 // per track its covers at both ends (for the channel API).
 func (s *Server) extent(ctx context.Context, c *channelIndex) (first, last time.Time, ends map[string][2]cover, ok bool) {
-	g, err := c.grid(ctx)
-	if err != nil {
+	if _, err := c.grid(ctx); err != nil {
 		return
 	}
 	c.mu.Lock()
@@ -129,16 +151,14 @@ func (s *Server) extent(ctx context.Context, c *channelIndex) (first, last time.
 		return
 	}
 	ends = map[string][2]cover{}
-	for name, cs := range head.covers(g.PeriodFirst(firstK), g.PeriodFirst(firstK+1)-1) {
-		ends[name] = [2]cover{cs[0], cs[len(cs)-1]}
-	}
+	all := func(v *view) map[string][]cover { return v.coversMs(math.MinInt64, math.MaxInt64) }
 	if !indexed { // nothing finalized yet: the staged segments are all there is
 		head.indexes = nil
-		for name, cs := range head.covers(0, 1<<62) {
-			ends[name] = [2]cover{cs[0], cs[len(cs)-1]}
-		}
 	}
-	for name, cs := range tail.covers(g.PeriodFirst(lastK), 1<<62) {
+	for name, cs := range all(head) {
+		ends[name] = [2]cover{cs[0], cs[len(cs)-1]}
+	}
+	for name, cs := range all(tail) {
 		e, had := ends[name]
 		if !had {
 			e[0] = cs[0]

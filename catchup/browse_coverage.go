@@ -86,7 +86,7 @@ func (s *Server) handleCoverage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := coverageJSON{Channel: name, From: from, To: to, Tracks: []trackCoverageJSON{}}
-	covers := v.covers(v.grid.SegmentAt(from)-1, v.grid.SegmentAt(to)+1)
+	covers := v.covers(from, to)
 	names := make([]string, 0, len(covers))
 	for n := range covers {
 		names = append(names, n)
@@ -114,7 +114,7 @@ func (s *Server) handleCoverage(w http.ResponseWriter, r *http.Request) {
 				}
 				tc.Gaps = append(tc.Gaps, gapJSON{Start: prev.stopTime(), End: a, Reason: reason})
 			}
-			tc.Ranges = append(tc.Ranges, rangeJSON{Start: a, End: b, Segments: cv.end - cv.first, Bytes: cv.bytes, Staged: cv.staged})
+			tc.Ranges = append(tc.Ranges, rangeJSON{Start: a, End: b, Segments: cv.segments, Bytes: cv.bytes, Staged: cv.staged})
 			tc.Bytes += cv.bytes
 			prev = cv
 		}

@@ -36,12 +36,19 @@
 //
 // # Segments
 //
-// Segment URLs name the track, its CMAF header and the segment's start on
-// the epoch timeline ($Time$). They are immutable: a segment of a
-// finalized period is a byte range of its storage track file, read
+// A segment is identified by its start on the epoch timeline (design
+// section 2); the channel's grid slots (D and phase) only order and cut:
+// two segments may share a slot (a split at a splice), a slot may have
+// none (segments longer than D). Segment URLs name the track, its CMAF
+// header and the segment's start ($Time$). They are immutable: a segment
+// of a finalized period is a byte range of its storage track file, read
 // straight from the store; a segment of the open period is its staged copy
-// normalized as the finalizer stores it, so the bytes (and ETag) do not
-// change when the period is finalized. Times in manifests and URLs use the
+// normalized as the finalizer stores it (trackfile.PrepareSegment), box by
+// box while it streams from the store, so the bytes (and ETag) do not
+// change when the period is finalized and a large staged segment is never
+// held in memory. Staged copies are chosen as the archiver chooses them
+// (trackfile.StagedTrack.Segments); a track file's copy of a start time
+// wins over a staged one. Times in manifests and URLs use the
 // track timescale, or a divisor of it when epoch times in the track
 // timescale would exceed 2^53 (JavaScript players compute in float64).
 //
@@ -51,8 +58,9 @@
 // [Options].IndexTTL and loads the period index objects a window spans
 // (LRU-cached, they are write-once), so a 24-hour manifest reads a few
 // dozen small objects at most and never a track file head. Staged
-// segments are listed and parsed (once each) only when a window reaches
-// the open period.
+// segments are listed only when a window reaches the open period; their
+// keys say their start and duration, so no staged object is read to list
+// it.
 //
 // # Browse API
 //

@@ -32,8 +32,8 @@ type Options struct {
 	// ClosedMaxAge is the Cache-Control max-age of manifests of windows
 	// that lie in finalized periods; default 24 h.
 	ClosedMaxAge time.Duration
-	// StagedReaders bounds the staged segments read at once when a
-	// window reaches the open period; default 8.
+	// StagedReaders bounds the CMAF headers of staged segments loaded
+	// at once when a window reaches the open period; default 8.
 	StagedReaders int
 	// BrowseTTL is how stale the answer of GET /api/channels (the channel
 	// list and each channel's first and last instant) may be: within it,

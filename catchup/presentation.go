@@ -11,8 +11,9 @@ import (
 // presentation is a window of a channel cut into Periods: the model that
 // the DASH and HLS writers render.
 //
-// Periods: the segment grid of the window is cut at every span start and
-// end, across all tracks (a gap, 'miss' segment or header change in any
+// Periods: the grid slots of the window are cut at every span's first and
+// end slot, across all tracks, so that tracks whose segments start a few
+// ms apart (priming, AAC frames) share their Period boundaries (a gap, 'miss' segment or header change in any
 // track starts a new Period; the other tracks play on). A stretch where no
 // track has media — an outage of the whole channel — is left out: the
 // next Period follows directly (DASH) or after a discontinuity (HLS), so
@@ -22,7 +23,7 @@ import (
 // segment in the reference track: video first), like the archive S-MPD.
 //
 // Ends: tracks start and end together. At each end of the window a track
-// that has segments there but one segment more than the others loses it,
+// that has segments there in a slot more than the others loses them,
 // so that no Period of a few milliseconds holds only that track (audio
 // segments start up to a frame off the grid). Then the first Period starts
 // at the asked start and the last ends at the asked end, where the window
@@ -41,7 +42,7 @@ type presentation struct {
 	stagedIn bool // some segment is only staged
 }
 
-// period is one Period: a stretch [startN, endN) of the grid.
+// period is one Period: a stretch [startN, endN) of grid slots.
 type period struct {
 	id           string
 	startN, endN int64
@@ -114,7 +115,7 @@ func present(v *view, w Window, dynamic bool) *presentation {
 			tracks = append(tracks, tl)
 		}
 	}
-	trimEnds(tracks)
+	v.trimEnds(tracks)
 	tracks = slices.DeleteFunc(tracks, func(tl *trackTimeline) bool { return len(tl.segs) == 0 })
 	if len(tracks) == 0 {
 		return nil
@@ -135,7 +136,6 @@ func present(v *view, w Window, dynamic bool) *presentation {
 		pres += per.durationMs()
 		per.id = "p" + strconv.FormatInt(per.startMs, 10)
 		for _, pt := range per.tracks {
-			pt.segs = pt.span.segsIn(per.startN, per.endN)
 			if i > 0 && !per.afterGap {
 				prev := p.periods[i-1].track(pt.tl)
 				pt.continues = prev != nil && prev.span == pt.span
@@ -149,44 +149,49 @@ func present(v *view, w Window, dynamic bool) *presentation {
 	return p
 }
 
-// trimEnds drops a segment at either end that only some tracks have.
-func trimEnds(tracks []*trackTimeline) {
+// trimEnds drops a segment at either end that only some tracks have:
+// the tracks start at the latest first slot and end at the earliest end
+// slot among those within edgeSlack of the extremes.
+func (v *view) trimEnds(tracks []*trackTimeline) {
 	if len(tracks) < 2 {
 		return
 	}
-	minFirst, maxLast := int64(math.MaxInt64), int64(math.MinInt64)
+	endOf := func(tl *trackTimeline, s *segment) int64 { return v.endSlot(s.n, s.t, s.d, tl.segInfo(s).Timescale) }
+	minFirst, maxEnd := int64(math.MaxInt64), int64(math.MinInt64)
 	for _, tl := range tracks {
 		minFirst = min(minFirst, tl.segs[0].n)
-		maxLast = max(maxLast, tl.segs[len(tl.segs)-1].n)
+		maxEnd = max(maxEnd, endOf(tl, &tl.segs[len(tl.segs)-1]))
 	}
-	startN, endN := minFirst, maxLast
+	startN, endN := minFirst, maxEnd
 	for _, tl := range tracks {
 		if f := tl.segs[0].n; f <= minFirst+edgeSlack {
 			startN = max(startN, f)
 		}
-		if l := tl.segs[len(tl.segs)-1].n; l >= maxLast-edgeSlack {
-			endN = min(endN, l)
+		if e := endOf(tl, &tl.segs[len(tl.segs)-1]); e >= maxEnd-edgeSlack {
+			endN = min(endN, e)
 		}
 	}
-	if startN > endN {
+	if startN >= endN {
 		return // tracks do not overlap: leave them be
 	}
 	for _, tl := range tracks {
 		for len(tl.segs) > 0 && tl.segs[0].n < startN {
 			tl.segs = tl.segs[1:]
 		}
-		for len(tl.segs) > 0 && tl.segs[len(tl.segs)-1].n > endN {
+		for len(tl.segs) > 0 && endOf(tl, &tl.segs[len(tl.segs)-1]) > endN {
 			tl.segs = tl.segs[:len(tl.segs)-1]
 		}
 	}
 }
 
-// cut splits the tracks' spans into Periods.
+// cut splits the tracks' spans into Periods: the grid is cut at every
+// span's first and end slot; a Period holds the spans that cover it, each
+// with the segments that start in it.
 func (p *presentation) cut() {
 	var spans []*span
 	var bounds []int64
 	for _, tl := range p.tracks {
-		for _, sp := range tl.spans() {
+		for _, sp := range p.v.spans(tl) {
 			spans = append(spans, sp)
 			bounds = append(bounds, sp.first, sp.end)
 		}
@@ -198,26 +203,33 @@ func (p *presentation) cut() {
 		lo, hi := bounds[i], bounds[i+1]
 		per := &period{startN: lo, endN: hi, afterGap: gap && len(p.periods) > 0}
 		for _, sp := range spans {
+			// A segment longer than D may leave a span no segment that
+			// starts in a short Period: the span plays on from the one
+			// before.
 			if sp.first <= lo && sp.end >= hi {
-				per.tracks = append(per.tracks, &periodTrack{tl: sp.tl, span: sp})
+				if segs := sp.segsIn(lo, hi); len(segs) > 0 {
+					per.tracks = append(per.tracks, &periodTrack{tl: sp.tl, span: sp, segs: segs})
+				}
 			}
 		}
 		if gap = len(per.tracks) == 0; gap {
 			continue
 		}
-		per.startMs, per.endMs = boundaryMs(lo, spans), boundaryMs(hi, spans)
+		per.startMs, per.endMs = p.boundaryMs(lo, spans), p.boundaryMs(hi, spans)
 		p.periods = append(p.periods, per)
 	}
 }
 
-// boundaryMs returns the wall-clock time of grid boundary b: the start of
-// segment b in the first track (presentation order: video first) that has
-// it, else the end of segment b−1 in the first track that has that.
-func boundaryMs(b int64, spans []*span) int64 {
+// boundaryMs returns the wall-clock time of grid slot boundary b: the
+// start of the first segment in slot b of the first span (presentation
+// order: video first) that has one, else the end of the first span that
+// ends at b, else the grid's time of slot b.
+func (p *presentation) boundaryMs(b int64, spans []*span) int64 {
 	for _, sp := range spans {
 		if sp.first <= b && b < sp.end {
-			s := &sp.segs[b-sp.first]
-			return ticksToMs(s.t, sp.tl.segInfo(s).Timescale)
+			if s := sp.at(b); s != nil {
+				return ticksToMs(s.t, sp.tl.segInfo(s).Timescale)
+			}
 		}
 	}
 	for _, sp := range spans {
@@ -226,7 +238,7 @@ func boundaryMs(b int64, spans []*span) int64 {
 			return ticksToMs(s.t+s.d, sp.tl.segInfo(s).Timescale)
 		}
 	}
-	return 0
+	return p.grid.SegmentTime(b).UnixMilli()
 }
 
 // clip makes the first Period start no earlier than the asked start and the

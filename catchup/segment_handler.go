@@ -1,7 +1,6 @@
 package catchup
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -26,8 +25,8 @@ const immutable = "public, max-age=31536000, immutable"
 // A segment of a finalized period is a range of its storage track file,
 // read straight from the store; a segment of the open period is its staged
 // copy, normalized as the finalizer will store it (sidx dropped, STS
-// applied), so that the URL gives the same bytes before and after the
-// period is finalized. Range, HEAD and conditional requests work as with
+// applied) while it streams, so that the URL gives the same bytes before
+// and after the period is finalized. Range, HEAD and conditional requests work as with
 // http.ServeContent; the ETag is the same from either source.
 func (s *Server) handleSegment(w http.ResponseWriter, r *http.Request) {
 	channel, track, hash := r.PathValue("channel"), r.PathValue("track"), r.PathValue("hash")
@@ -49,23 +48,23 @@ func (s *Server) handleSegment(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	defer src.Close()
+	defer src.body.Close()
 	h := w.Header()
 	h.Set("Content-Type", contentType(src.ext))
 	h.Set("ETag", src.etag)
 	h.Set("Cache-Control", src.cacheControl)
-	if plainGet(r) && src.mem == nil {
+	if plainGet(r) {
 		// What http.ServeContent would do for a plain GET, without its
 		// per-request 32 kB copy buffer.
 		h.Set("Accept-Ranges", "bytes")
 		h.Set("Content-Length", strconv.FormatInt(src.size, 10))
 		w.WriteHeader(http.StatusOK)
 		buf := copyBufs.Get().(*[]byte)
-		_, _ = io.CopyBuffer(struct{ io.Writer }{w}, src, *buf)
+		_, _ = io.CopyBuffer(struct{ io.Writer }{w}, struct{ io.Reader }{src.body}, *buf)
 		copyBufs.Put(buf)
 		return
 	}
-	http.ServeContent(w, r, "", time.Time{}, src)
+	http.ServeContent(w, r, "", time.Time{}, src.body)
 }
 
 // plainGet reports whether r is a GET without Range or conditions, whose
@@ -85,27 +84,30 @@ func plainGet(r *http.Request) bool {
 // copyBufs holds copy buffers for plain segment GETs.
 var copyBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
-// segmentSource is a segment to serve: an io.ReadSeeker over a byte range
-// of a storage track file (read lazily, from the position of the first
-// Read) or over normalized staged bytes.
+// segmentSource is a segment to serve: its headers and an io.ReadSeeker
+// over its bytes (a byte range of a storage track file, or a staged
+// segment normalized as it streams).
 type segmentSource struct {
 	ext, etag, cacheControl string
+	size                    int64
+	body                    interface {
+		io.ReadSeeker
+		io.Closer
+	}
+}
 
-	// storage track file range
+// fileRange reads a byte range of a storage track file, lazily from the
+// position of the first Read.
+type fileRange struct {
 	ctx        context.Context
 	store      *blobstore.Store
 	key        string
 	base, size int64
 	pos        int64
 	rc         io.ReadCloser
-	// staged bytes
-	mem *bytes.Reader
 }
 
-func (src *segmentSource) Read(p []byte) (int, error) {
-	if src.mem != nil {
-		return src.mem.Read(p)
-	}
+func (src *fileRange) Read(p []byte) (int, error) {
 	if src.pos >= src.size {
 		return 0, io.EOF
 	}
@@ -127,17 +129,14 @@ func (src *segmentSource) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (src *segmentSource) Seek(offset int64, whence int) (int64, error) {
-	if src.mem != nil {
-		return src.mem.Seek(offset, whence)
-	}
+func (src *fileRange) Seek(offset int64, whence int) (int64, error) {
 	var pos int64
 	switch whence {
-	case 0:
+	case io.SeekStart:
 		pos = offset
-	case 1:
+	case io.SeekCurrent:
 		pos = src.pos + offset
-	case 2:
+	case io.SeekEnd:
 		pos = src.size + offset
 	}
 	if pos < 0 {
@@ -152,7 +151,7 @@ func (src *segmentSource) Seek(offset int64, whence int) (int64, error) {
 }
 
 // Close releases the store reader.
-func (src *segmentSource) Close() error {
+func (src *fileRange) Close() error {
 	if src.rc != nil {
 		return src.rc.Close()
 	}
@@ -165,10 +164,10 @@ func (src *segmentSource) Close() error {
 const segmentIndexAge = 30 * time.Second
 
 // findSegment finds the segment a URL names: the one of the track with
-// header hash whose start, converted to timescale mts, is t. It looks
-// in the storage track files first, then among the staged segments; a
-// staged segment that vanished (finalized meanwhile) is looked for in the
-// track files again after listing the store.
+// header hash whose start, converted to timescale mts, is t. It looks in
+// the storage track files first, then among the staged segments; a
+// segment not found, or a staged one that vanished (finalized meanwhile),
+// is looked for again after listing the store.
 func (s *Server) findSegment(ctx context.Context, channel, track, hash string, mts uint32, t uint64) (*segmentSource, error) {
 	c, err := s.channel(ctx, channel)
 	if err != nil {
@@ -184,74 +183,70 @@ func (s *Server) findSegment(ctx context.Context, channel, track, hash string, m
 	}
 	ts := h.Info.Timescale
 	n := g.SegmentIndex(scaleTicks(t, mts, ts), ts)
-	cands := []int64{n, n - 1, n + 1}
 	for attempt := 0; attempt < 2; attempt++ {
 		v, err := c.viewAged(ctx, g.Period(n-1), g.Period(n+1), stagedNever, segmentIndexAge)
 		if err != nil {
 			return nil, err
 		}
-		for _, cand := range cands {
-			r, pos, segT := v.find(track, cand)
-			if r != nil && headerHash(r.HeaderKey) == hash && scaleTicks(segT, ts, mts) == t {
-				off := r.IndexRange.End
-				for _, sz := range r.Sizes[:pos] {
-					off += sz
-				}
-				size := r.Sizes[pos]
-				return &segmentSource{ext: h.Info.Ext, etag: segmentETag(hash, cand, size), cacheControl: immutable,
-					ctx: ctx, store: s.store, key: r.Key, base: off, size: size}, nil
+		if r, pos, segT := v.find(track, hash, mts, t); r != nil {
+			off := r.IndexRange.End
+			for _, sz := range r.Sizes[:pos] {
+				off += sz
 			}
+			size := r.Sizes[pos]
+			return &segmentSource{ext: h.Info.Ext, etag: segmentETag(hash, segT, size), cacheControl: immutable, size: size,
+				body: &fileRange{ctx: ctx, store: s.store, key: r.Key, base: off, size: size}}, nil
 		}
-		for _, cand := range cands {
-			src, err := s.stagedSegment(ctx, c, v, h, track, hash, cand, mts, t)
-			if err != nil || src != nil {
+		sv, err := c.stagedAged(ctx, s.opts.IndexTTL)
+		if err != nil {
+			return nil, err
+		}
+		if seg := sv.find(track, n, mts, t); seg != nil && seg.hash == hash {
+			src, err := s.stagedSegment(ctx, c, v, seg)
+			if !errors.Is(err, blobstore.ErrNotFound) {
 				return src, err
 			}
 		}
 		if attempt > 0 || (v.lastK != noPeriod && g.Period(n) < v.lastK) {
 			break // not a segment of the open period: nothing to wait for
 		}
-		c.invalidate() // maybe finalized since the last listing
+		c.invalidate() // maybe finalized or staged since the last listing
 	}
 	return nil, notFound("channel %q track %q has no segment at %d/%d with header %s", channel, track, t, mts, hash)
 }
 
-// stagedSegment returns staged segment n when it starts at t (in mts), nil
-// when it is not staged or starts elsewhere.
-func (s *Server) stagedSegment(ctx context.Context, c *channelIndex, v *view, h *trackfile.Header, track, hash string, n int64, mts uint32, t uint64) (*segmentSource, error) {
-	for _, variant := range []string{trackfile.VariantReal, trackfile.VariantSlate} {
-		key := trackfile.StagedKey(c.name, track, n, h.Info.Ext, variant)
-		raw, err := s.store.Get(ctx, key)
-		if errors.Is(err, blobstore.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		norm, seg, err := normalizeStaged(raw, h, v.sts)
-		if err != nil {
-			s.log.Warn("staged segment does not parse against its header", "key", key, "header", hash, "err", err)
-			return nil, nil
-		}
-		if scaleTicks(seg.BaseDecodeTime, h.Info.Timescale, mts) != t {
-			return nil, nil
-		}
-		src := &segmentSource{ext: h.Info.Ext, etag: segmentETag(hash, n, int64(len(norm))), cacheControl: immutable,
-			mem: bytes.NewReader(norm)}
-		if variant == trackfile.VariantSlate {
-			// A real copy may still replace a slate: not immutable.
-			src.etag = `W/"slat-` + strings.Trim(src.etag, `"`) + `"`
-			src.cacheControl = "public, max-age=" + strconv.Itoa(max(1, int(v.grid.D.Duration()/time.Second)))
-		}
-		return src, nil
+// stagedSegment returns the source of a staged segment, normalized as it
+// is read; ErrNotFound when the staged object is gone.
+func (s *Server) stagedSegment(ctx context.Context, c *channelIndex, v *view, seg *stagedSeg) (*segmentSource, error) {
+	off := v.sts.TicksSigned(seg.info.Timescale)
+	lay, err := c.stagedLayoutOf(ctx, seg, off)
+	switch {
+	case errors.Is(err, trackfile.ErrMalformed) || errors.Is(err, trackfile.ErrTooLarge) || errors.Is(err, trackfile.ErrRange) ||
+		errors.Is(err, io.ErrUnexpectedEOF):
+		s.log.Warn("staged segment cannot be served", "key", seg.key, "err", err)
+		return nil, notFound("staged segment %s cannot be served", seg.key)
+	case err != nil:
+		return nil, err
 	}
-	return nil, nil
+	src := &segmentSource{ext: seg.info.Ext, etag: segmentETag(seg.hash, seg.t, lay.size), cacheControl: immutable, size: lay.size,
+		body: &stagedReader{lay: lay, opts: normalizeOptions(&seg.info), bufPiece: -1,
+			src: &rangeSource{ctx: ctx, store: s.store, key: seg.key, size: seg.size, count: s.stagedRead}}}
+	if seg.slate {
+		// A real copy may still replace a slate: not immutable.
+		src.etag = `W/"slat-` + strings.Trim(src.etag, `"`) + `"`
+		src.cacheControl = "public, max-age=" + strconv.Itoa(max(1, int(v.grid.D.Duration()/time.Second)))
+	}
+	return src, nil
 }
 
-// segmentETag is the strong ETag of a segment: its header, index and size
-// identify its bytes, staged or in a track file.
-func segmentETag(hash string, n, size int64) string {
-	return `"` + hash + "-" + strconv.FormatInt(n, 10) + "-" + strconv.FormatInt(size, 10) + `"`
+// stagedRead counts a range read of a staged segment.
+func (s *Server) stagedRead() { s.metrics.StoreReads.WithLabelValues("staged").Inc() }
+
+// segmentETag is the strong ETag of a segment: its header, start time
+// (track timescale) and size identify its bytes, staged or in a track
+// file.
+func segmentETag(hash string, t uint64, size int64) string {
+	return `"` + hash + "-" + strconv.FormatUint(t, 10) + "-" + strconv.FormatInt(size, 10) + `"`
 }
 
 // contentType returns the media type of a track's CMAF files.

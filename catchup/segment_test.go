@@ -31,10 +31,7 @@ func playlistURIs(t testing.TB, h http.Handler, u string) (inits, segs []string)
 // expected returns segment n of a real track as the track file holds it.
 func (s *synth) expected(t testing.TB, rt *realTrack, n int64) []byte {
 	t.Helper()
-	norm, _, err := trackfile.PrepareSegment(s.segment(rt, n), rt.hdr, n, s.sts.TicksSigned(rt.tr.Timescale))
-	if err != nil {
-		t.Fatal(err)
-	}
+	norm, _ := s.prepared(rt, s.onGrid(rt, n, n+1)[0])
 	return norm
 }
 
@@ -154,7 +151,7 @@ func TestSlateSegmentIsNotImmutable(t *testing.T) {
 	s, n0 := realArchive(t)
 	a := s.newRealTrack("a", audio48)
 	n := n0 + 80
-	s.put(trackfile.StagedKey(testChannel, "a", n, "cmfa", trackfile.VariantSlate), s.segment(a, n))
+	s.put(s.stagedKey(a, s.onGrid(a, n, n+1)[0], trackfile.VariantSlate), s.segment(a, n))
 	h := s.server(at(170)).Handler()
 	u := "/catchup/ch1/" + segmentPath("a", a.hdr.Hash, 48000, s.grid.SegmentStart(n, 48000))
 	r := mustGet(t, h, u)

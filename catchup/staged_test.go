@@ -32,7 +32,7 @@ func TestStagedEdgeAndChanges(t *testing.T) {
 	}
 
 	// A 'miss' segment of b at 92 s, and a new header for a from 96 s on.
-	s.put(trackfile.StagedKey(testChannel, "b", n0+46, "cmfa", trackfile.VariantMiss), s.segment(b, n0+46))
+	s.put(s.stagedKey(b, s.onGrid(b, n0+46, n0+47)[0], trackfile.VariantMiss), s.segment(b, n0+46))
 	s.stage(b, n0+47, n0+50)
 	other := trackfiletest.Track{ID: 2, Timescale: 48000, SampleDur: 960, SamplesPerSegment: 100, SampleSize: 80}
 	a2 := s.newRealTrack("a", other)

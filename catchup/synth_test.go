@@ -36,14 +36,19 @@ type synth struct {
 }
 
 func newSynth(t testing.TB, url string, grid trackfile.Grid) *synth {
+	return newSynthTiming(t, url, trackfile.ChannelTiming{SegmentDuration: grid.D, PeriodSegments: grid.N})
+}
+
+// newSynthTiming is newSynth with a channel timing: a grid phase, an STS.
+func newSynthTiming(t testing.TB, url string, timing trackfile.ChannelTiming) *synth {
 	t.Helper()
 	st, err := blobstore.Open(context.Background(), url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	s := &synth{t: t, ctx: context.Background(), store: st, grid: grid}
-	raw, _ := trackfile.MarshalTiming(trackfile.ChannelTiming{SegmentDuration: grid.D, PeriodSegments: grid.N})
+	s := &synth{t: t, ctx: context.Background(), store: st, grid: timing.Grid(), sts: timing.STS}
+	raw, _ := trackfile.MarshalTiming(timing)
 	s.put(trackfile.TimingKey(testChannel), raw)
 	return s
 }
@@ -76,7 +81,12 @@ var (
 // audio, so that audio durations alternate.
 func segTimes(g trackfile.Grid, info trackfile.TrackInfo, n int64) (t, d uint64) {
 	start := func(n int64) uint64 {
-		t := g.SegmentStart(n, info.Timescale)
+		// Grid.SegmentStart without big.Rat (a benchmark archive has
+		// a million segments): the test grids have no phase.
+		t := uint64((n*g.D.Num*int64(info.Timescale) + g.D.Den/2) / g.D.Den)
+		if !g.Phase.IsZero() {
+			t = g.SegmentStart(n, info.Timescale)
+		}
 		if info.Handler == "soun" {
 			t = (t + 512) / 1024 * 1024
 		}
@@ -94,17 +104,20 @@ func indexRun(g trackfile.Grid, track string, info trackfile.TrackInfo, hash str
 		n0 = first
 	}
 	infos := make([]trackfile.SegmentInfo, 0, end-first)
+	sl := newSlotter(g, info.Timescale)
 	for n := first; n < end; n++ {
 		t, d := segTimes(g, info, n)
 		size := int64(1000)
 		if rng != nil {
 			size += rng.Int64N(200000)
 		}
-		infos = append(infos, trackfile.SegmentInfo{N: n, Time: t, EPT: t, Duration: d, Size: size, StartsWithSAP: true, SAPType: 1})
+		infos = append(infos, trackfile.SegmentInfo{N: sl.slot(t), Time: t, EPT: t, Duration: d, Size: size,
+			StartsWithSAP: true, SAPType: 1})
 	}
 	head := trackfile.HeadLayout{Init: trackfile.ByteRange{Start: 0, End: 700},
 		Index: trackfile.ByteRange{Start: 700, End: 700 + 44 + 12*int64(len(infos))}}
 	r := trackfile.NewRun(track, info, infos, head)
+	r.EndN = sl.slot(r.EndTime()) // as the archiver sets it
 	r.Key = trackfile.TrackFileKey(testChannel, track, k, n0, info.Ext)
 	r.HeaderKey = trackfile.HeaderKey(testChannel, track, hash, info.Ext)
 	r.End = reason
@@ -116,7 +129,7 @@ func indexRun(g trackfile.Grid, track string, info trackfile.TrackInfo, hash str
 func (s *synth) writeIndex(k int64, suffix string, runs ...trackfile.Run) {
 	s.t.Helper()
 	raw, err := trackfile.MarshalIndex(&trackfile.PeriodIndex{Channel: testChannel, Period: k, SegmentDuration: s.grid.D,
-		PeriodSegments: s.grid.N, STS: s.sts, Runs: runs})
+		PeriodSegments: s.grid.N, STS: s.sts, Phase: s.grid.Phase, Runs: runs})
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -177,22 +190,75 @@ func (s *synth) newRealTrack(name string, tr trackfiletest.Track) *realTrack {
 // epoch timeline, minus the STS, as an encoder without epoch times sends
 // it).
 func (s *synth) segment(rt *realTrack, n int64) []byte {
-	t := int64(s.grid.SegmentStart(n, rt.tr.Timescale)) - s.sts.TicksSigned(rt.tr.Timescale)
-	return rt.tr.Segment(uint64(t), uint32(n+1))
+	return s.segmentAt(rt, s.grid.SegmentStart(n, rt.tr.Timescale), rt.tr.SamplesPerSegment)
+}
+
+// segmentAt returns a raw segment of a real track that starts at t on the
+// epoch timeline and holds samples samples.
+func (s *synth) segmentAt(rt *realTrack, t uint64, samples int) []byte {
+	tr := rt.tr
+	tr.SamplesPerSegment = samples
+	return tr.Segment(uint64(int64(t)-s.sts.TicksSigned(tr.Timescale)), uint32(s.grid.SegmentIndex(t, tr.Timescale)+1))
+}
+
+// seg is a segment of a real track: its start on the epoch timeline and
+// its number of samples.
+type seg struct {
+	t       uint64
+	samples int
+}
+
+// onGrid returns the segments of slots [first, end) of a real track, one
+// full segment per slot.
+func (s *synth) onGrid(rt *realTrack, first, end int64) []seg {
+	var out []seg
+	for n := first; n < end; n++ {
+		out = append(out, seg{s.grid.SegmentStart(n, rt.tr.Timescale), rt.tr.SamplesPerSegment})
+	}
+	return out
+}
+
+// contiguous returns segments of the given numbers of samples, one after
+// the other from t.
+func (rt *realTrack) contiguous(t uint64, samples ...int) []seg {
+	out := make([]seg, len(samples))
+	for i, n := range samples {
+		out[i] = seg{t, n}
+		t += uint64(n) * uint64(rt.tr.SampleDur)
+	}
+	return out
+}
+
+// end returns the time just after sg.
+func (rt *realTrack) end(sg seg) uint64 { return sg.t + uint64(sg.samples)*uint64(rt.tr.SampleDur) }
+
+// prepared returns a segment as a storage track file holds it.
+func (s *synth) prepared(rt *realTrack, sg seg) ([]byte, trackfile.SegmentInfo) {
+	s.t.Helper()
+	norm, info, err := trackfile.PrepareSegment(s.segmentAt(rt, sg.t, sg.samples), rt.hdr, s.grid.SegmentIndex(sg.t, rt.tr.Timescale),
+		s.sts.TicksSigned(rt.tr.Timescale))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return norm, info
 }
 
 // trackFile writes a real storage track file of segments [first, end) and
 // returns its index entry.
 func (s *synth) trackFile(rt *realTrack, first, end int64, part bool, reason string) trackfile.Run {
+	return s.trackFileOf(rt, s.onGrid(rt, first, end), part, reason)
+}
+
+// trackFileOf writes a real storage track file of segments (contiguous in
+// time) as the archiver does and returns its index entry: FirstN the slot
+// of the first segment, EndN that of the end, key "{k}-{FirstN}" for a
+// part.
+func (s *synth) trackFileOf(rt *realTrack, segs []seg, part bool, reason string) trackfile.Run {
 	s.t.Helper()
-	off := s.sts.TicksSigned(rt.tr.Timescale)
 	var norms [][]byte
 	var infos []trackfile.SegmentInfo
-	for n := first; n < end; n++ {
-		norm, info, err := trackfile.PrepareSegment(s.segment(rt, n), rt.hdr, n, off)
-		if err != nil {
-			s.t.Fatal(err)
-		}
+	for _, sg := range segs {
+		norm, info := s.prepared(rt, sg)
 		norms, infos = append(norms, norm), append(infos, info)
 	}
 	var buf bytes.Buffer
@@ -200,12 +266,13 @@ func (s *synth) trackFile(rt *realTrack, first, end int64, part bool, reason str
 	if err != nil {
 		s.t.Fatal(err)
 	}
+	r := trackfile.NewRun(rt.name, rt.hdr.Info, infos, lay)
+	r.EndN = s.grid.SegmentIndex(r.EndTime(), rt.tr.Timescale)
 	n0 := int64(-1)
 	if part {
-		n0 = first
+		n0 = r.FirstN
 	}
-	r := trackfile.NewRun(rt.name, rt.hdr.Info, infos, lay)
-	r.Key = trackfile.TrackFileKey(testChannel, rt.name, s.grid.Period(first), n0, rt.hdr.Info.Ext)
+	r.Key = trackfile.TrackFileKey(testChannel, rt.name, s.grid.Period(r.FirstN), n0, rt.hdr.Info.Ext)
 	r.HeaderKey = trackfile.HeaderKey(testChannel, rt.name, rt.hdr.Hash, rt.hdr.Info.Ext)
 	r.End = reason
 	s.put(r.Key, buf.Bytes())
@@ -215,13 +282,27 @@ func (s *synth) trackFile(rt *realTrack, first, end int64, part bool, reason str
 // stage stages real segments [first, end) with a header-use marker at
 // the first one of each period.
 func (s *synth) stage(rt *realTrack, first, end int64) {
+	s.stageSegs(rt, s.onGrid(rt, first, end)...)
+}
+
+// stageSegs stages real segments as the archiver does ("{t}-{d}" keys),
+// with a header-use marker at the first one and at the first one of each
+// period.
+func (s *synth) stageSegs(rt *realTrack, segs ...seg) {
 	s.t.Helper()
-	for n := first; n < end; n++ {
-		if n == first || n == s.grid.PeriodFirst(s.grid.Period(n)) {
-			s.put(trackfile.HeaderUseKey(testChannel, rt.name, n, rt.hdr.Hash), nil)
+	ts := rt.tr.Timescale
+	for i, sg := range segs {
+		n := s.grid.SegmentIndex(sg.t, ts)
+		if i == 0 || s.grid.Period(n) != s.grid.Period(s.grid.SegmentIndex(segs[i-1].t, ts)) {
+			s.put(trackfile.HeaderUseKey(testChannel, rt.name, sg.t, rt.hdr.Hash), nil)
 		}
-		s.put(trackfile.StagedKey(testChannel, rt.name, n, rt.hdr.Info.Ext, trackfile.VariantReal), s.segment(rt, n))
+		s.put(s.stagedKey(rt, sg, trackfile.VariantReal), s.segmentAt(rt, sg.t, sg.samples))
 	}
+}
+
+// stagedKey returns the key of a staged copy of sg.
+func (s *synth) stagedKey(rt *realTrack, sg seg, variant string) string {
+	return trackfile.StagedKey(testChannel, rt.name, trackfile.StagedName{T: sg.t, D: rt.end(sg) - sg.t, Variant: variant, Ext: rt.hdr.Info.Ext})
 }
 
 // server returns a catch-up server over the synthetic store with the

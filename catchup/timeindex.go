@@ -38,7 +38,7 @@ type channelIndex struct {
 	ingest    *smpd.IngestMPD
 	staged    *stagedView
 	stagedAt  time.Time
-	infos     map[string]*stagedSeg // parsed staged segments by key
+	layouts   map[string]*stagedLayout // how staged segments normalize, by key (see segment_staged.go)
 }
 
 // view is what one request sees of a channel: a consistent snapshot.
@@ -51,6 +51,12 @@ type view struct {
 	staged  *stagedView              // nil unless asked for or needed
 	firstK  int64                    // first and last period with an index object;
 	lastK   int64                    // math.MinInt64 when there is none
+	slots   slotters                 // grid slots of start times, per timescale
+}
+
+// endSlot returns the slot just after segment [t, t+d) of slot n.
+func (v *view) endSlot(n int64, t, d uint64, ts uint32) int64 {
+	return v.slots.get(ts).endSlot(n, t, d)
 }
 
 // noPeriod marks the absence of a period.
@@ -77,7 +83,7 @@ func (s *Server) channel(ctx context.Context, name string) (*channelIndex, error
 	if c != nil {
 		return c, nil
 	}
-	c = &channelIndex{s: s, name: name, infos: map[string]*stagedSeg{}}
+	c = &channelIndex{s: s, name: name, layouts: map[string]*stagedLayout{}}
 	c.mu.Lock()
 	err := c.listIndexLocked(ctx)
 	exists := len(c.ks) > 0 || c.timing != nil
@@ -177,12 +183,13 @@ func (c *channelIndex) viewAged(ctx context.Context, kLo, kHi int64, mode staged
 	if timing == nil && len(idx) > 0 {
 		last := idx[len(idx)-1]
 		idx = idx[:len(idx)-1]
-		timing = &trackfile.ChannelTiming{SegmentDuration: last.SegmentDuration, PeriodSegments: last.PeriodSegments, STS: last.STS}
+		timing = timingOf(last)
 	}
 	if timing == nil || timing.SegmentDuration.IsZero() || timing.PeriodSegments <= 0 {
 		return nil, notFound("channel %q has no segment timing yet", c.name)
 	}
-	v.grid = trackfile.Grid{D: timing.SegmentDuration, N: timing.PeriodSegments}
+	v.grid = timing.Grid()
+	v.slots = slotters{g: v.grid}
 	v.sts = timing.STS
 	v.indexes = idx
 	return v, nil
@@ -215,12 +222,19 @@ func (c *channelIndex) gridAged(ctx context.Context, maxAge time.Duration) (trac
 		if err != nil {
 			return trackfile.Grid{}, err
 		}
-		timing = &trackfile.ChannelTiming{SegmentDuration: idx[0].SegmentDuration, PeriodSegments: idx[0].PeriodSegments}
+		timing = timingOf(idx[0])
 	}
 	if timing == nil || timing.SegmentDuration.IsZero() || timing.PeriodSegments <= 0 {
 		return trackfile.Grid{}, notFound("channel %q has no segment timing yet", c.name)
 	}
-	return trackfile.Grid{D: timing.SegmentDuration, N: timing.PeriodSegments}, nil
+	return timing.Grid(), nil
+}
+
+// timingOf returns the channel timing a period index was written with
+// (for a channel whose timing object is missing).
+func timingOf(idx *trackfile.PeriodIndex) *trackfile.ChannelTiming {
+	return &trackfile.ChannelTiming{SegmentDuration: idx.SegmentDuration, PeriodSegments: idx.PeriodSegments,
+		STS: idx.STS, Phase: idx.Phase}
 }
 
 // viewWindow returns a snapshot for the periods that window w touches.

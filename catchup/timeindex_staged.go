@@ -1,12 +1,15 @@
 package catchup
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/reapd/reapd/trackfile"
 )
@@ -17,36 +20,32 @@ type stagedView struct {
 	tracks map[string]*stagedTrack
 }
 
-// stagedTrack is one track's staged segments, one per segment index n
-// (the real copy over a slate copy), in order.
+// stagedTrack is one track's staged segments: one per start time, as
+// trackfile.StagedTrack.Segments picks them (the archiver's rules: a real
+// copy over a slate one, the longest), in start time order.
 type stagedTrack struct {
-	segs []*stagedSeg
-	miss map[int64]bool // n staged only as a 'miss' segment
+	segs []stagedSeg
+	miss map[uint64]bool // start times staged only as a 'miss' segment
 }
 
-// stagedSeg is a parsed staged segment: where it lies on the epoch
-// timeline and how large it is once normalized (as in a track file).
+// stagedSeg is a staged segment as its key and the header in force
+// describe it; catch-up reads no staged object to list it.
 type stagedSeg struct {
-	n     int64
-	key   string
-	slate bool
-	hash  string // CMAF header in force
-	info  trackfile.TrackInfo
-	t, d  uint64 // epoch timeline (STS applied), track timescale
-	size  int64  // normalized bytes
-	sts   trackfile.Rational
+	n, end int64 // grid slot of t, and the slot just after it
+	key    string
+	slate  bool
+	hash   string              // CMAF header in force (trackfile.StagedTrack.HeaderAt)
+	info   trackfile.TrackInfo // of that header
+	t, d   uint64              // epoch timeline (STS applied), track timescale: from the key
+	size   int64               // bytes of the staged object (what is served lacks its sidx)
 }
 
-// stagedListing is what the listing of one track's live/ prefix holds.
-type stagedListing struct {
-	copies  map[int64]map[string]string // n → variant → key
-	markers map[int64]string            // n → header hash
-	ext     map[int64]string
-}
-
-// listStagedLocked lists every track's staged segments and parses the ones
-// not parsed before (bounded concurrency). Segments that fail to parse
-// are logged and left out.
+// listStagedLocked lists every track's staged segments and places them
+// with the model of trackfile.ParseStagedTrack: copies, the one chosen per
+// start time and the header each uses, the header in force before the
+// first marker being that of the track's newest run in a track file (see
+// lastHeader). Headers are loaded (cached, StagedReaders at a time); a
+// segment whose header cannot be loaded is logged and left out.
 func (c *channelIndex) listStagedLocked(ctx context.Context) (*stagedView, error) {
 	st := c.s.store
 	dirs, err := st.ListDirs(ctx, c.name+"/")
@@ -54,12 +53,18 @@ func (c *channelIndex) listStagedLocked(ctx context.Context) (*stagedView, error
 	if err != nil {
 		return nil, fmt.Errorf("list tracks of %s: %w", c.name, err)
 	}
-	if c.timing == nil {
-		return &stagedView{tracks: map[string]*stagedTrack{}}, nil // nothing can be staged before the timing is published
-	}
-	sts := c.timing.STS
 	sv := &stagedView{tracks: map[string]*stagedTrack{}}
-	var todo []*stagedSeg
+	if c.timing == nil {
+		return sv, nil // nothing can be staged before the timing is published
+	}
+	g := c.timing.Grid()
+	slots := slotters{g: g}
+	var listed []struct {
+		track string
+		segs  []trackfile.StagedSegment
+		sizes map[string]int64
+	}
+	need := map[headerWant]*trackfile.Header{}
 	keep := map[string]bool{}
 	for _, d := range dirs {
 		track := path.Base(strings.TrimSuffix(d, "/"))
@@ -74,171 +79,154 @@ func (c *channelIndex) listStagedLocked(ctx context.Context) (*stagedView, error
 		if len(objs) == 0 {
 			continue
 		}
-		l := stagedListing{copies: map[int64]map[string]string{}, markers: map[int64]string{}, ext: map[int64]string{}}
-		for _, o := range objs {
-			base := path.Base(o.Key)
-			if n, hash, ok := trackfile.ParseHeaderUseKey(base); ok {
-				l.markers[n] = hash
-				continue
-			}
-			n, variant, ext, err := trackfile.ParseStagedKey(base)
-			if err != nil {
-				continue
-			}
-			if l.copies[n] == nil {
-				l.copies[n] = map[string]string{}
-			}
-			l.copies[n][variant] = o.Key
-			l.ext[n] = ext
+		keys := make([]string, len(objs))
+		sizes := make(map[string]int64, len(objs))
+		for i, o := range objs {
+			keys[i], sizes[o.Key] = o.Key, o.Size
 		}
-		tr := &stagedTrack{miss: map[int64]bool{}}
-		headerFor := c.headerResolver(track, l.markers)
-		ns := make([]int64, 0, len(l.copies))
-		for n := range l.copies {
-			ns = append(ns, n)
+		prev, err := c.lastHeader(ctx, track)
+		if err != nil {
+			return nil, err
 		}
-		slices.Sort(ns)
-		for _, n := range ns {
-			cp := l.copies[n]
-			key, slate := cp[trackfile.VariantReal], false
-			if key == "" {
-				key, slate = cp[trackfile.VariantSlate], true
+		segs := trackfile.ParseStagedTrack(keys).Segments(prev)
+		for _, s := range segs {
+			if !s.Miss && s.Header != "" {
+				need[headerWant{track, s.Header, s.Ext}] = nil
 			}
-			if key == "" {
-				tr.miss[n] = true
-				continue
-			}
-			keep[key] = true
-			if old := c.infos[key]; old != nil && old.sts == sts {
-				tr.segs = append(tr.segs, old)
-				continue
-			}
-			seg := &stagedSeg{n: n, key: key, slate: slate, hash: headerFor(n), sts: sts,
-				info: trackfile.TrackInfo{Ext: l.ext[n]}}
-			todo = append(todo, seg)
-			tr.segs = append(tr.segs, seg)
+			keep[s.Key] = true
 		}
-		sv.tracks[track] = tr
+		listed = append(listed, struct {
+			track string
+			segs  []trackfile.StagedSegment
+			sizes map[string]int64
+		}{track, segs, sizes})
 	}
-	c.parseStaged(ctx, todo)
-	for key := range c.infos {
+	c.loadHeaders(ctx, need)
+	for _, l := range listed {
+		tr := &stagedTrack{miss: map[uint64]bool{}}
+		for _, s := range l.segs {
+			if s.Miss {
+				tr.miss[s.T] = true
+				continue
+			}
+			h := need[headerWant{l.track, s.Header, s.Ext}]
+			if h == nil {
+				continue // logged by loadHeaders, or no marker at all
+			}
+			sl := slots.get(h.Info.Timescale)
+			n := sl.slot(s.T)
+			tr.segs = append(tr.segs, stagedSeg{n: n, end: sl.endSlot(n, s.T, s.D), key: s.Key, slate: s.Slate,
+				hash: s.Header, info: h.Info, t: s.T, d: s.D, size: l.sizes[s.Key]})
+		}
+		// Start time order is slot order within a timescale; a header
+		// change of timescale could break it: order by slot.
+		slices.SortStableFunc(tr.segs, func(a, b stagedSeg) int { return cmp.Compare(a.n, b.n) })
+		if len(tr.segs) > 0 || len(tr.miss) > 0 {
+			sv.tracks[l.track] = tr
+		}
+	}
+	for key := range c.layouts {
 		if !keep[key] {
-			delete(c.infos, key)
-		}
-	}
-	for track, tr := range sv.tracks {
-		for _, s := range tr.segs {
-			c.infos[s.key] = s // failures too: not read again until they change
-		}
-		tr.segs = slices.DeleteFunc(tr.segs, func(s *stagedSeg) bool { return s.info.Timescale == 0 })
-		if len(tr.segs) == 0 && len(tr.miss) == 0 {
-			delete(sv.tracks, track)
+			delete(c.layouts, key)
 		}
 	}
 	return sv, nil
 }
 
-// headerResolver returns the header hash in force for staged segment n of
-// a track, as the finalizer decides it: the newest header-use marker at or
-// before n; else the header of the track's last finalized run; else the
-// first marker.
-func (c *channelIndex) headerResolver(track string, markers map[int64]string) func(n int64) string {
-	marks := make([]int64, 0, len(markers))
-	for n := range markers {
-		marks = append(marks, n)
-	}
-	slices.Sort(marks)
-	prev := ""
-	if len(c.ks) > 0 {
-		for _, key := range c.periods[c.ks[len(c.ks)-1]] {
-			if idx, ok := c.s.indexes.peek(key); ok {
-				for i := range idx.Runs {
-					if r := &idx.Runs[i]; r.Track == track {
-						prev = headerHash(r.HeaderKey)
-					}
-				}
-			}
-		}
-	}
-	return func(n int64) string {
-		h := prev
-		if h == "" && len(marks) > 0 {
-			h = markers[marks[0]]
-		}
-		for _, m := range marks {
-			if m > n {
-				break
-			}
-			h = markers[m]
-		}
-		return h
-	}
-}
+// headerWant names a CMAF header object of a track.
+type headerWant struct{ track, hash, ext string }
 
-// parseStaged reads and parses staged segments, StagedReaders at a time.
-// A segment that cannot be read or parsed keeps a zero timescale.
-func (c *channelIndex) parseStaged(ctx context.Context, segs []*stagedSeg) {
-	if len(segs) == 0 {
-		return
-	}
+// loadHeaders loads the headers of need, StagedReaders at a time; a
+// header that cannot be loaded stays nil and is logged.
+func (c *channelIndex) loadHeaders(ctx context.Context, need map[headerWant]*trackfile.Header) {
+	wants := slices.Collect(maps.Keys(need))
+	got := make([]*trackfile.Header, len(wants))
 	sem := make(chan struct{}, c.s.opts.StagedReaders)
 	var wg sync.WaitGroup
-	for _, seg := range segs {
+	for i, w := range wants {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			if err := c.parseOne(ctx, seg); err != nil {
-				c.s.log.Warn("staged segment left out of catch-up", "key", seg.key, "err", err)
+			h, err := c.s.header(ctx, c.name, w.track, w.hash, w.ext)
+			if err != nil {
+				c.s.log.Warn("staged segments left out of catch-up: no CMAF header", "channel", c.name, "track", w.track,
+					"header", w.hash, "err", err)
+				return
 			}
+			got[i] = h
 		}()
 	}
 	wg.Wait()
+	for i, w := range wants {
+		need[w] = got[i]
+	}
 }
 
-func (c *channelIndex) parseOne(ctx context.Context, seg *stagedSeg) error {
-	track := path.Base(path.Dir(path.Dir(seg.key)))
-	if seg.hash == "" {
-		return fmt.Errorf("no header-use marker for segment %d", seg.n)
+// lastHeader returns the header hash of track's newest run in the index
+// objects of the last indexed period, "" when it has none there: the
+// header in force before the first header-use marker of its staged
+// segments (trackfile.StagedTrack.Segments).
+func (c *channelIndex) lastHeader(ctx context.Context, track string) (string, error) {
+	if len(c.ks) == 0 {
+		return "", nil
 	}
-	h, err := c.s.header(ctx, c.name, track, seg.hash, seg.info.Ext)
+	idx, err := c.s.loadIndexes(ctx, c.periods[c.ks[len(c.ks)-1]])
 	if err != nil {
-		return err
+		return "", err
 	}
-	raw, err := c.s.store.Get(ctx, seg.key)
-	c.s.metrics.StoreReads.WithLabelValues("staged").Inc()
-	if err != nil {
-		return err
+	var best *trackfile.Run
+	for _, p := range idx {
+		for i := range p.Runs {
+			if r := &p.Runs[i]; r.Track == track && (best == nil || r.FirstN > best.FirstN ||
+				r.FirstN == best.FirstN && r.Time > best.Time) {
+				best = r
+			}
+		}
 	}
-	norm, parsed, err := normalizeStaged(raw, h, seg.sts)
-	if err != nil {
-		return err
+	if best == nil {
+		return "", nil
 	}
-	seg.t, seg.d, seg.size = parsed.BaseDecodeTime, parsed.Duration, int64(len(norm))
-	seg.info = h.Info
+	return trackfile.HeaderHash(best.HeaderKey), nil
+}
+
+// stagedAged returns the staged segments as listed at most maxAge ago
+// (listing the store again when the listing is older or invalidated).
+func (c *channelIndex) stagedAged(ctx context.Context, maxAge time.Duration) (*stagedView, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.s.opts.Now()
+	if c.stale || now.Sub(c.listedAt) >= maxAge || c.listedAt.After(now) {
+		if err := c.listIndexLocked(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if c.staged == nil || now.Sub(c.stagedAt) >= maxAge || c.stagedAt.After(now) {
+		sv, err := c.listStagedLocked(ctx)
+		if err != nil {
+			return nil, err
+		}
+		c.staged, c.stagedAt = sv, now
+	}
+	return c.staged, nil
+}
+
+// find returns the staged segment of track whose start, converted to
+// timescale mts, is t; nil if none. n is its approximate grid slot.
+func (sv *stagedView) find(track string, n int64, mts uint32, t uint64) *stagedSeg {
+	tr := sv.tracks[track]
+	if tr == nil {
+		return nil
+	}
+	i, _ := slices.BinarySearchFunc(tr.segs, n-1, func(s stagedSeg, n int64) int { return cmp.Compare(s.n, n) })
+	for ; i < len(tr.segs) && tr.segs[i].n <= n+1; i++ {
+		if s := &tr.segs[i]; scaleTicks(s.t, s.info.Timescale, mts) == t {
+			return s
+		}
+	}
 	return nil
-}
-
-// normalizeStaged returns a staged segment's bytes as a storage track file
-// holds them (trackfile.NormalizeWith with the channel STS, as the
-// finalizer writes them) and its parse, with times on the epoch timeline.
-func normalizeStaged(raw []byte, h *trackfile.Header, sts trackfile.Rational) ([]byte, *trackfile.Segment, error) {
-	off := sts.TicksSigned(h.Info.Timescale)
-	norm, err := trackfile.NormalizeWith(raw, off, &trackfile.NormalizeOptions{Timescale: h.Info.Timescale})
-	if err != nil {
-		return nil, nil, err
-	}
-	seg, err := trackfile.ParseSegment(norm, h)
-	if err != nil {
-		return nil, nil, err
-	}
-	return norm, seg, nil
 }
 
 // headerHash returns the content hash of a header key
 // "{channel}/{track}/init-{hash}.{ext}".
-func headerHash(key string) string {
-	base := strings.TrimPrefix(path.Base(key), "init-")
-	h, _, _ := strings.Cut(base, ".")
-	return h
-}
+func headerHash(key string) string { return trackfile.HeaderHash(key) }

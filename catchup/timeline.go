@@ -10,15 +10,20 @@ import (
 // segment is one media segment of a track in a window. It holds no
 // pointers (a 24-hour window has 130 000 of them): src indexes the
 // track's sources, a run (src ≥ 0) or a staged segment (^src).
+//
+// A segment is identified by its start time t; n is the grid slot of t,
+// which orders and cuts (Periods, window edges) but is not unique: a
+// split segment shares its slot with the one before it, and a segment
+// longer than D leaves the next slot empty.
 type segment struct {
-	n    int64
+	n    int64  // grid slot of t
 	t, d uint64 // epoch timeline, track timescale
-	size int64  // bytes as served (normalized)
+	size int64  // bytes as served (normalized; a staged object's size)
 	src  int32
 }
 
-// trackTimeline is the segments of one track, in segment index order, one
-// per n (a storage track file's copy over a staged one).
+// trackTimeline is the segments of one track, in start time order, one
+// per start time (a storage track file's copy over a staged one).
 type trackTimeline struct {
 	name   string
 	runs   []*trackfile.Run
@@ -45,9 +50,10 @@ func (tl *trackTimeline) segInfo(s *segment) *trackfile.TrackInfo {
 // info returns the TrackInfo of the track's last segment.
 func (tl *trackTimeline) info() *trackfile.TrackInfo { return tl.segInfo(&tl.segs[len(tl.segs)-1]) }
 
-// gather returns, per track, the segments with n in [nLo, nHi] that the
-// view holds, tracks in presentation order (video, audio, text, other;
-// then by name).
+// gather returns, per track, the segments that the view holds in grid
+// slots [nLo, nHi]: those that start in a slot ≤ nHi and end after slot
+// nLo starts. Tracks come in presentation order (video, audio, text,
+// other; then by name).
 func (v *view) gather(nLo, nHi int64) []*trackTimeline {
 	by := map[string]*trackTimeline{}
 	get := func(name string) *trackTimeline {
@@ -58,49 +64,53 @@ func (v *view) gather(nLo, nHi int64) []*trackTimeline {
 		}
 		return tl
 	}
-	clip := func(first, end int64) (int64, int64) { return max(first, nLo), min(end, nHi+1) }
+	overlaps := func(first, end int64) bool { return first <= nHi && end > nLo }
 	count := map[*trackTimeline]int{}
-	for _, idx := range v.indexes { // size the slices first
+	for _, idx := range v.indexes { // size the slices first (an upper bound)
 		for i := range idx.Runs {
 			r := &idx.Runs[i]
-			if lo, hi := clip(r.FirstN, r.FirstN+int64(r.Count())); lo < hi {
+			if r.Count() > 0 && overlaps(r.FirstN, r.EndSlot()) {
 				tl := get(r.Track)
 				tl.runs = append(tl.runs, r)
-				count[tl] += int(hi - lo)
+				count[tl] += r.Count()
 			}
 		}
 	}
 	for _, tl := range by {
 		tl.segs = make([]segment, 0, count[tl])
 		for src, r := range tl.runs {
-			lo, hi := clip(r.FirstN, r.FirstN+int64(r.Count()))
-			t, n := r.Time, r.FirstN
-			for _, rep := range r.Durations {
-				cnt := int64(rep.R) + 1
-				if n+cnt <= lo { // wholly before the range: step over
-					t += rep.D * uint64(cnt)
-					n += cnt
-					continue
-				}
-				if n >= hi {
-					break
-				}
-				for j := int64(0); j < cnt && n < hi; j++ {
-					if n >= lo {
-						tl.segs = append(tl.segs, segment{n: n, t: t, d: rep.D, size: r.Sizes[n-r.FirstN], src: int32(src)})
-					}
-					t += rep.D
-					n++
+			sl := v.slots.get(r.Info.Timescale)
+			var prev segment
+			have, done := false, false
+			keep := func(end int64) { // prev, which ends in slot end
+				if have && overlaps(prev.n, end) {
+					tl.segs = append(tl.segs, prev)
 				}
 			}
+			t, i := r.Time, 0
+			for _, rep := range r.Durations {
+				for j := 0; j <= rep.R && i < len(r.Sizes) && !done; j++ {
+					n := sl.slot(t)
+					keep(max(n, prev.n+1)) // prev ends where this one starts
+					prev, have = segment{n: n, t: t, d: rep.D, size: r.Sizes[i], src: int32(src)}, n <= nHi
+					done = !have
+					t += rep.D
+					i++
+				}
+			}
+			keep(sl.endSlot(prev.n, prev.t, prev.d))
 		}
 	}
 	if v.staged != nil {
 		for name, st := range v.staged.tracks {
-			i, _ := slices.BinarySearchFunc(st.segs, nLo, func(s *stagedSeg, n int64) int { return cmp.Compare(s.n, n) })
-			for _, s := range st.segs[i:] {
+			i, _ := slices.BinarySearchFunc(st.segs, nLo, func(s stagedSeg, n int64) int { return cmp.Compare(s.end, n+1) })
+			for j := i; j < len(st.segs); j++ {
+				s := &st.segs[j]
 				if s.n > nHi {
 					break
+				}
+				if !overlaps(s.n, s.end) {
+					continue
 				}
 				tl := get(name)
 				tl.staged = append(tl.staged, s)
@@ -110,12 +120,7 @@ func (v *view) gather(nLo, nHi int64) []*trackTimeline {
 	}
 	out := make([]*trackTimeline, 0, len(by))
 	for _, tl := range by {
-		if !slices.IsSortedFunc(tl.segs, func(a, b segment) int { return cmp.Compare(a.n, b.n) }) || hasDuplicates(tl.segs) {
-			slices.SortStableFunc(tl.segs, func(a, b segment) int {
-				return cmp.Or(cmp.Compare(a.n, b.n), cmp.Compare(tl.sourceRank(&a), tl.sourceRank(&b)))
-			})
-			tl.segs = slices.CompactFunc(tl.segs, func(a, b segment) bool { return a.n == b.n })
-		}
+		tl.order()
 		if len(tl.segs) > 0 {
 			out = append(out, tl)
 		}
@@ -124,36 +129,62 @@ func (v *view) gather(nLo, nHi int64) []*trackTimeline {
 	return out
 }
 
-// hasDuplicates reports whether sorted segments repeat an n.
-func hasDuplicates(segs []segment) bool {
-	for i := 1; i < len(segs); i++ {
-		if segs[i].n == segs[i-1].n {
+// order sorts the track's segments by slot and start time and keeps one
+// per start time: a storage track file's copy, else a real staged copy,
+// else a slate.
+func (tl *trackTimeline) order() {
+	cmpSeg := func(a, b segment) int { return cmp.Or(cmp.Compare(a.n, b.n), cmp.Compare(a.t, b.t)) }
+	if slices.IsSortedFunc(tl.segs, cmpSeg) && !tl.hasDuplicates() {
+		return
+	}
+	slices.SortStableFunc(tl.segs, func(a, b segment) int {
+		return cmp.Or(cmpSeg(a, b), cmp.Compare(tl.sourceRank(&a), tl.sourceRank(&b)))
+	})
+	tl.segs = slices.CompactFunc(tl.segs, tl.same)
+}
+
+// same reports whether a and b are copies of one segment: the same start
+// time in the same timescale.
+func (tl *trackTimeline) same(a, b segment) bool {
+	return a.t == b.t && tl.segInfo(&a).Timescale == tl.segInfo(&b).Timescale
+}
+
+// hasDuplicates reports whether sorted segments repeat a start time.
+func (tl *trackTimeline) hasDuplicates() bool {
+	for i := 1; i < len(tl.segs); i++ {
+		if tl.same(tl.segs[i], tl.segs[i-1]) {
 			return true
 		}
 	}
 	return false
 }
 
-// find returns the run of track that holds segment n in the view's
-// storage track files, with its position and start time; nil if none.
-func (v *view) find(track string, n int64) (*trackfile.Run, int, uint64) {
+// find returns the run of track with header hash that holds the segment
+// whose start, converted to timescale mts, is t in the view's storage
+// track files, with its position and start time; nil if none.
+func (v *view) find(track, hash string, mts uint32, t uint64) (*trackfile.Run, int, uint64) {
 	for _, idx := range v.indexes {
+	runs:
 		for i := range idx.Runs {
 			r := &idx.Runs[i]
-			if r.Track != track || n < r.FirstN || n >= r.FirstN+int64(r.Count()) {
+			ts := r.Info.Timescale
+			if r.Track != track || r.Count() == 0 || scaleTicks(r.Time, ts, mts) > t || scaleTicks(r.EndTime(), ts, mts) <= t ||
+				headerHash(r.HeaderKey) != hash {
 				continue
 			}
-			pos := int(n - r.FirstN)
-			t, left := r.Time, pos
+			st, pos := r.Time, 0
 			for _, rep := range r.Durations {
-				if left == 0 {
-					break
+				for j := 0; j <= rep.R && pos < len(r.Sizes); j++ {
+					switch c := scaleTicks(st, ts, mts); {
+					case c == t:
+						return r, pos, st
+					case c > t:
+						continue runs // t is inside a segment of this run
+					}
+					st += rep.D
+					pos++
 				}
-				k := min(left, rep.R+1)
-				t += rep.D * uint64(k)
-				left -= k
 			}
-			return r, pos, t
 		}
 	}
 	return nil, 0, 0
@@ -187,36 +218,61 @@ func compareTracks(a, b *trackTimeline) int {
 	return cmp.Or(cmp.Compare(rank(a), rank(b)), cmp.Compare(a.name, b.name))
 }
 
-// span is a stretch of a track's segments with contiguous n and one CMAF
-// header: what one Representation plays without a break.
+// span is a stretch of a track's segments contiguous in time (each starts
+// where the one before ends) with one CMAF header: what one
+// Representation plays without a break. first and end are grid slots:
+// the slot of its first segment and the slot just after it.
 type span struct {
 	tl         *trackTimeline
-	first, end int64 // n range [first, end)
+	first, end int64
 	segs       []segment
 }
 
 // spans cuts a track's segments at gaps and header changes.
-func (tl *trackTimeline) spans() []*span {
+func (v *view) spans(tl *trackTimeline) []*span {
 	var out []*span
 	var cur *span
 	var curHash string
+	var curTS uint32
 	curSrc := int32(0)
 	for i := range tl.segs {
 		s := &tl.segs[i]
-		same := cur != nil && s.n == cur.end && (s.src >= 0 && s.src == curSrc || tl.hash(s) == curHash)
-		if !same {
-			cur = &span{tl: tl, first: s.n, end: s.n, segs: tl.segs[i:i]}
-			curHash = tl.hash(s)
+		ts := tl.segInfo(s).Timescale
+		if cur != nil {
+			last := &cur.segs[len(cur.segs)-1]
+			if s.t != last.t+last.d || ts != curTS || !(s.src >= 0 && s.src == curSrc || tl.hash(s) == curHash) {
+				cur.end = v.endSlot(last.n, last.t, last.d, curTS)
+				cur = nil
+			}
+		}
+		if cur == nil {
+			cur = &span{tl: tl, first: s.n, segs: tl.segs[i:i]}
+			curHash, curTS = tl.hash(s), ts
 			out = append(out, cur)
 		}
 		curSrc = s.src
 		cur.segs = cur.segs[:len(cur.segs)+1]
-		cur.end = s.n + 1
+	}
+	if cur != nil {
+		last := &cur.segs[len(cur.segs)-1]
+		cur.end = v.endSlot(last.n, last.t, last.d, curTS)
 	}
 	return out
 }
 
-// segsIn returns the span's segments with n in [lo, hi).
+// segsIn returns the span's segments that start in slots [lo, hi).
 func (sp *span) segsIn(lo, hi int64) []segment {
-	return sp.segs[max(lo, sp.first)-sp.first : min(hi, sp.end)-sp.first]
+	i, _ := slices.BinarySearchFunc(sp.segs, lo, func(s segment, n int64) int { return cmp.Compare(s.n, n) })
+	j, _ := slices.BinarySearchFunc(sp.segs, hi, func(s segment, n int64) int { return cmp.Compare(s.n, n) })
+	return sp.segs[i:j]
+}
+
+// at returns the first of the span's segments that starts in slot n, nil
+// if none does.
+func (sp *span) at(n int64) *segment {
+	i, ok := slices.BinarySearchFunc(sp.segs, n, func(s segment, n int64) int { return cmp.Compare(s.n, n) })
+	if !ok {
+		return nil
+	}
+	return &sp.segs[i]
 }

@@ -31,15 +31,20 @@ type ArchiveInput struct {
 // relative to the S-MPD's own key ({channel}/archive.mpd).
 //
 // The S-MPD is static, on the on-demand profile, with
-// availabilityStartTime at the epoch. The segment grid is cut into Periods
-// at every run start and end across all tracks, so that a gap or a header
-// change in one track starts a new Period while the others play on; a
+// availabilityStartTime at the epoch. The grid slots are cut into Periods
+// at every run's first and end slot (trackfile.Run.FirstN, EndSlot)
+// across all tracks, so that a gap or a header change in one track starts
+// a new Period while the others play on, and tracks whose runs start or
+// end a few ms apart (AAC priming) share the boundary; no Period is a
+// sliver of a few ms between slots, and none leaves out a track whose run
+// has media in it (see splitPeriods, mergeSlivers). A
 // Period holds one Representation per track whose run covers it, a
 // SegmentBase over the storage track file with presentationTimeOffset =
 // Period@start in the track's timescale: the same instant for every track,
 // so the tracks stay on the epoch timeline and in sync, whatever their own
 // segment boundaries. Periods tile the timeline: a Period before a gap in
 // all tracks lasts until the next one starts. Period boundaries are
+// the start of a run that starts there or the end of one that ends there,
 // rounded to the ms (see boundaryMs): mpd.Duration keeps three decimals.
 //
 // An AdaptationSet whose Representations all continue the previous
@@ -74,7 +79,7 @@ func ArchiveMPD(in ArchiveInput) ([]byte, error) {
 			end = times[periods[i+1].startN]
 		}
 		if end <= p.startMs {
-			return nil, fmt.Errorf("smpd: runs give period at segment %d a duration of %d ms", p.startN, end-p.startMs)
+			return nil, fmt.Errorf("smpd: runs give the period at slot %d a duration of %d ms", p.startN, end-p.startMs)
 		}
 		p.id = "p" + strconv.FormatInt(p.startMs, 10)
 		var prev *archPeriod

@@ -36,7 +36,7 @@ func archiveCases(t testing.TB) []struct {
 	ffmpegVideoB.Codecs = "avc1.64000d"
 	ffmpegAudio := audioInfo
 	ffmpegAudio.Channels, ffmpegAudio.Language = 1, ""
-	return []struct {
+	return append([]struct {
 		name string
 		in   ArchiveInput
 	}{
@@ -69,7 +69,7 @@ func archiveCases(t testing.TB) []struct {
 			},
 			g2.hours("1", ffmpegAudio, "cccccccccccc", 2),
 		)}},
-	}
+	}, timeCases()...)
 }
 
 func TestArchiveMPDGolden(t *testing.T) {
@@ -196,6 +196,29 @@ func TestArchiveMPDStructure(t *testing.T) {
 			"p1704069000000 PT473352H30M PT30M 0[0] 1[1]<p1704067200000",
 			"p1704070800000 PT473353H PT1H 0[0]<p1704069000000 1[1]<p1704069000000",
 			"end PT473354H",
+		},
+		// The time cases (archive_time_test.go).
+		"split-segment": {
+			"p1704067200000 PT473352H PT3M20.8S 0[video] 1[audio]",
+			"p1704067400800 PT473352H3M20.8S PT6M39.2S 0[video] 1[audio]<p1704067200000",
+			"end PT473352H10M",
+		},
+		"alternating-8-4": {
+			"p1704067200000 PT473352H PT1H 0[video] 1[audio]",
+			"end PT473353H",
+		},
+		"off-grid-priming": {
+			"p1704067201000 PT473352H0M1S PT10M 0[video] 1[audio]",
+			"end PT473352H10M1S",
+		},
+		"priming-across-slots": {
+			"p1704067201090 PT473352H0M1.09S PT10M 0[video] 1[audio]",
+			"end PT473352H10M1.09S",
+		},
+		"video-late": {
+			"p1704067200000 PT473352H PT2S 1[audio]",
+			"p1704067202000 PT473352H0M2S PT9M58S 0[video] 1[audio]<p1704067200000",
+			"end PT473352H10M",
 		},
 	}
 	for _, tc := range archiveCases(t) {

@@ -12,10 +12,11 @@ import (
 // archRun is a validated storage track file run with what the S-MPD needs.
 type archRun struct {
 	*trackfile.Run
-	end       int64  // FirstN + Count: the segment just after the run
+	end       int64  // EndSlot: the grid slot just after the run
 	baseURL   string // the key relative to "{channel}/"
 	bandwidth uint32 // Info.Bandwidth, else measured
 	maxDur    uint64 // longest segment, in Info.Timescale
+	total     uint64 // duration of all segments, in Info.Timescale
 }
 
 // prepareRuns validates the runs, drops empty ones and sorts them by
@@ -50,7 +51,7 @@ func prepareRuns(channel string, runs []trackfile.Run) ([]*archRun, error) {
 		if n != int64(r.Count()) {
 			return nil, fmt.Errorf("smpd: run %s has %d durations for %d segments", r.Key, n, r.Count())
 		}
-		ar := &archRun{Run: r, end: r.FirstN + int64(r.Count()), baseURL: base, bandwidth: r.Info.Bandwidth, maxDur: maxDur}
+		ar := &archRun{Run: r, end: r.EndSlot(), baseURL: base, bandwidth: r.Info.Bandwidth, maxDur: maxDur, total: total}
 		if ar.bandwidth == 0 {
 			ar.bandwidth = measuredBandwidth(r.Sizes, total, r.Info.Timescale)
 		}
@@ -75,23 +76,14 @@ func measuredBandwidth(sizes []int64, duration uint64, timescale uint32) uint32 
 	return uint32(min(bps, 1<<32-1))
 }
 
-// timeAt returns the presentation time of the start of segment n (FirstN ≤
-// n ≤ end) on the epoch timeline: the sidx earliest presentation time plus
-// the durations of the segments before n.
-func (r *archRun) timeAt(n int64) uint64 {
-	t, left := r.EPT, n-r.FirstN
-	for _, d := range r.Durations {
-		k := min(left, int64(d.R)+1)
-		t += d.D * uint64(k)
-		if left -= k; left == 0 {
-			break
-		}
-	}
-	return t
-}
+// startMs and endMs return the presentation time of the start of the
+// run's first segment (the sidx earliest presentation time) and of the end
+// of its last, in ms on the epoch timeline.
+func (r *archRun) startMs() int64 { return ticksToMs(r.EPT, r.Info.Timescale) }
+func (r *archRun) endMs() int64   { return ticksToMs(r.EPT+r.total, r.Info.Timescale) }
 
-// archPeriod is the stretch [startN, endN) of the segment grid over which
-// the same runs play: one S-MPD Period.
+// archPeriod is the stretch [startN, endN) of grid slots over which the
+// same runs play: one S-MPD Period.
 type archPeriod struct {
 	startN, endN int64
 	runs         []*archRun // at most one per track, in run order
@@ -100,9 +92,13 @@ type archPeriod struct {
 	startMs      int64
 }
 
-// splitPeriods cuts the segment grid at every run start and end, across
+// splitPeriods cuts the grid at every run's first and end slot, across
 // all tracks, and returns the stretches covered by at least one run, with
 // the time of every boundary in ms. Each run in a period covers it fully.
+// Slots, not times, decide the cuts: tracks whose runs start or end a few
+// ms apart (AAC priming, audio frames that do not fit the grid) share a
+// slot and so a boundary. Slivers left by runs that do round to
+// neighbouring slots are merged away (mergeSlivers).
 func splitPeriods(runs []*archRun) ([]*archPeriod, map[int64]int64) {
 	var bounds []int64
 	for _, r := range runs {
@@ -112,10 +108,10 @@ func splitPeriods(runs []*archRun) ([]*archPeriod, map[int64]int64) {
 	bounds = slices.Compact(bounds)
 	times := make(map[int64]int64, len(bounds))
 	var periods []*archPeriod
-	var active, ended []*archRun
+	var active, started, ended []*archRun
 	next := 0
 	for i, b := range bounds {
-		ended = ended[:0]
+		ended, started = ended[:0], started[:0]
 		active = slices.DeleteFunc(active, func(r *archRun) bool {
 			if r.end <= b {
 				ended = append(ended, r)
@@ -125,8 +121,9 @@ func splitPeriods(runs []*archRun) ([]*archPeriod, map[int64]int64) {
 		})
 		for ; next < len(runs) && runs[next].FirstN <= b; next++ {
 			active = append(active, runs[next])
+			started = append(started, runs[next])
 		}
-		times[b] = boundaryMs(b, active, ended)
+		times[b] = boundaryMs(started, ended)
 		if len(active) == 0 || i+1 == len(bounds) {
 			continue
 		}
@@ -139,15 +136,18 @@ func splitPeriods(runs []*archRun) ([]*archPeriod, map[int64]int64) {
 		}
 		periods = append(periods, p)
 	}
-	return periods, times
+	return mergeSlivers(periods, times, slotMs(runs)), times
 }
 
-// boundaryMs returns the time of grid boundary n in ms, rounded to the
-// nearest ms: the time of a run that plays from n on (else one that ends
-// at n), video first, then by track name. The tracks of a channel share
-// the grid, so their times at n differ by less than a frame; the rounding
-// makes Period@start exact in an mpd.Duration, which keeps three decimals.
-func boundaryMs(n int64, active, ended []*archRun) int64 {
+// boundaryMs returns the time of a slot boundary in ms, rounded to the
+// nearest ms: the start of a run that starts there, else the end of one
+// that ends there (one of them always does: boundaries are run starts and
+// ends), video first, then by track name. A run that plays on across the
+// boundary is not asked: the time of its segment there is not known
+// without the grid, and its presentationTimeOffset is the Period start
+// anyway. The rounding makes Period@start exact in an mpd.Duration, which
+// keeps three decimals.
+func boundaryMs(started, ended []*archRun) int64 {
 	better := func(a, b *archRun) bool {
 		va, vb := a.Info.Handler == "vide", b.Info.Handler == "vide"
 		if va != vb {
@@ -155,18 +155,83 @@ func boundaryMs(n int64, active, ended []*archRun) int64 {
 		}
 		return cmp.Or(cmp.Compare(a.Track, b.Track), cmp.Compare(a.Key, b.Key)) < 0
 	}
-	var best *archRun
-	for _, set := range [2][]*archRun{active, ended} {
+	pick := func(set []*archRun) *archRun {
+		var best *archRun
 		for _, r := range set {
 			if best == nil || better(r, best) {
 				best = r
 			}
 		}
-		if best != nil {
-			break
+		return best
+	}
+	if r := pick(started); r != nil {
+		return r.startMs()
+	}
+	return pick(ended).endMs()
+}
+
+// slotMs estimates the duration of a grid slot in ms, which the S-MPD
+// input does not carry: the median over the runs of their duration per
+// slot.
+func slotMs(runs []*archRun) int64 {
+	var per []int64
+	for _, r := range runs {
+		if slots := r.end - r.FirstN; slots > 0 {
+			per = append(per, (r.endMs()-r.startMs())/slots)
 		}
 	}
-	return ticksToMs(best.timeAt(n), best.Info.Timescale)
+	if len(per) == 0 {
+		return 0
+	}
+	slices.Sort(per)
+	return per[len(per)/2]
+}
+
+// mergeSlivers removes Periods shorter than half a slot whose runs all
+// play in a neighbouring Period: the stretch between two boundaries that
+// are one instant for the media but fell into neighbouring slots (an audio
+// run starting 21 ms before the video at a slot midpoint). Such a sliver
+// joins the Period before it (which then ends where the sliver ended), or
+// else gives way to the one after it (which keeps its start: the few ms
+// of the sliver's runs before it are not presented). A sliver that holds
+// a run no neighbour plays stays: no track's media is dropped.
+func mergeSlivers(periods []*archPeriod, times map[int64]int64, slot int64) []*archPeriod {
+	if slot <= 0 {
+		return periods
+	}
+	subset := func(p, of *archPeriod) bool {
+		for _, r := range p.runs {
+			if of.byTrack[r.Track] != r {
+				return false
+			}
+		}
+		return true
+	}
+	out := periods[:0]
+	for i, p := range periods {
+		var prev, next *archPeriod
+		if len(out) > 0 && out[len(out)-1].endN == p.startN {
+			prev = out[len(out)-1]
+		}
+		if i+1 < len(periods) && periods[i+1].startN == p.endN {
+			next = periods[i+1]
+		}
+		if 2*(times[p.endN]-times[p.startN]) >= slot {
+			out = append(out, p)
+			continue
+		}
+		switch {
+		case prev != nil && subset(p, prev):
+			prev.endN = p.endN
+		case next != nil && subset(p, next):
+			if prev != nil {
+				prev.endN = next.startN
+			}
+		default:
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // ticksToMs converts ticks to ms, rounding half up, without overflow.

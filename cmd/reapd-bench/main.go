@@ -65,15 +65,16 @@ func run() error {
 	if err := st.Create(ctx, trackfile.HeaderKey("bench", "v", hdr.Hash, hdr.Info.Ext), hdr.Raw); err != nil {
 		return err
 	}
-	if err := st.Create(ctx, trackfile.HeaderUseKey("bench", "v", n0, hdr.Hash), nil); err != nil {
+	if err := st.Create(ctx, trackfile.HeaderUseKey("bench", "v", uint64(n0)*tr.SegmentTicks(), hdr.Hash), nil); err != nil {
 		return err
 	}
 	start := time.Now()
 	var staged int64
 	for i := int64(0); i < nSegs; i++ {
-		seg := tr.Segment(uint64(n0+i)*tr.SegmentTicks(), uint32(n0+i+1))
+		t := uint64(n0+i) * tr.SegmentTicks()
+		seg := tr.Segment(t, uint32(n0+i+1))
 		staged += int64(len(seg))
-		if err := st.Create(ctx, trackfile.StagedKey("bench", "v", n0+i, hdr.Info.Ext, ""), seg); err != nil {
+		if err := st.Create(ctx, trackfile.StagedKey("bench", "v", trackfile.StagedName{T: t, D: tr.SegmentTicks(), Ext: hdr.Info.Ext}), seg); err != nil {
 			return err
 		}
 	}
