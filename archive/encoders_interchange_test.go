@@ -51,18 +51,18 @@ func TestEncoderArchivesAreInterchangeable(t *testing.T) {
 				if i == 0 {
 					ref = sums
 					if len(sums) < 4 {
-						t.Fatalf("%s: too few archive objects: %v", o.name, keysOf(sums))
+						t.Fatalf("%s: too few archive objects: %v", o.name, sortedSumKeys(sums))
 					}
 					continue
 				}
-				for _, k := range keysOf(ref) {
+				for _, k := range sortedSumKeys(ref) {
 					if s, ok := sums[k]; !ok {
 						t.Errorf("%s: no %s (written when %s)", o.name, k, orders[0].name)
 					} else if s != ref[k] {
 						t.Errorf("%s: %s differs from the one written when %s", o.name, k, orders[0].name)
 					}
 				}
-				for _, k := range keysOf(sums) {
+				for _, k := range sortedSumKeys(sums) {
 					if _, ok := ref[k]; !ok {
 						t.Errorf("%s: %s, not written when %s", o.name, k, orders[0].name)
 					}
@@ -125,7 +125,7 @@ func archiveObjectSums(t *testing.T, r *encRig) map[string][32]byte {
 	return out
 }
 
-func keysOf(m map[string][32]byte) []string {
+func sortedSumKeys(m map[string][32]byte) []string {
 	ks := make([]string, 0, len(m))
 	for k := range m {
 		ks = append(ks, k)

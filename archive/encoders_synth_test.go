@@ -287,9 +287,3 @@ func TestSynthesizerMakesCMAF(t *testing.T) {
 	}
 }
 
-func absDiff(a, b uint64) uint64 {
-	if a > b {
-		return a - b
-	}
-	return b - a
-}
