@@ -1,8 +1,10 @@
 package archive
 
 import (
+	"cmp"
 	"fmt"
 	"math/big"
+	"slices"
 
 	"github.com/reapd/reapd/trackfile"
 )
@@ -25,7 +27,7 @@ import (
 const (
 	agreeVideo   = 3        // contiguous equal video segments that decide D
 	agreeOther   = 5        // the same for audio and other tracks (rounded durations)
-	patternAfter = 8        // contiguous segments after which a repeating pattern decides D
+	patternAfter = 4        // contiguous segments after which a repeating pattern decides D
 	minD         = 1.0 / 16 // seconds: shorter "segments" are fragments, not evidence
 	maxD         = 60.0     // seconds: longer ones are not evidence either
 	keepObs      = 2 * patternAfter
@@ -38,12 +40,14 @@ type segObs struct {
 	sample uint64 // duration of its first sample (the rounding tolerance)
 }
 
-// trackEvidence is what one track's segments said so far.
+// trackEvidence is what one track's segments said so far, whatever the
+// order they arrived in (redundant encoders and retries reorder them).
 type trackEvidence struct {
 	video bool
 	ts    uint32
-	seen  int      // segments observed (the first one is never evidence for D)
-	run   []segObs // the newest contiguous segments, oldest first, at most keepObs
+	first uint64   // the earliest start time seen: that segment is never evidence for D
+	obs   []segObs // the latest segments by start time, at most keepObs, in time order
+	run   []segObs // the latest contiguous chain of obs after the first segment
 	reapD trackfile.Rational
 	reapN int    // segments that agreed on reapD
 	maxD  uint64 // the longest plausible segment seen (for fallback)
@@ -65,22 +69,13 @@ func (e *gridEvidence) observe(track string, info trackfile.TrackInfo, o segObs,
 		te = &trackEvidence{video: info.Handler == "vide", ts: info.Timescale}
 		e.tracks[track] = te
 	}
-	te.seen++
 	if o.d == 0 || te.ts == 0 {
 		return
 	}
 	if plausible(trackfile.RationalFromTicks(o.d, te.ts)) {
 		te.maxD = max(te.maxD, o.d)
 	}
-	if n := len(te.run); n > 0 && te.run[n-1].t+te.run[n-1].d != o.t {
-		te.run = te.run[:0] // not contiguous: the evidence starts again
-	}
-	if te.seen > 1 { // never the first segment of a track
-		te.run = append(te.run, o)
-		if len(te.run) > keepObs {
-			te.run = te.run[1:]
-		}
-	}
+	te.add(o)
 	if te.video || !hasVideo {
 		if d, ok := te.reapNumbering(o); ok {
 			zero := trackfile.Rational{}
@@ -99,6 +94,40 @@ func (e *gridEvidence) observe(track string, info trackfile.TrackInfo, o segObs,
 	return
 }
 
+// add puts a segment among the observations in time order (a copy of one
+// already there changes nothing) and recomputes the latest contiguous
+// chain after the track's earliest segment.
+func (te *trackEvidence) add(o segObs) {
+	if len(te.obs) == 0 || o.t < te.first {
+		te.first = o.t
+	}
+	i, found := slices.BinarySearchFunc(te.obs, o.t, func(x segObs, t uint64) int { return cmp.Compare(x.t, t) })
+	if found {
+		return
+	}
+	te.obs = slices.Insert(te.obs, i, o)
+	if len(te.obs) > keepObs {
+		te.obs = te.obs[1:]
+	}
+	// The longest contiguous chain (the latest of equal ones), leaving out
+	// the earliest segment.
+	te.run = te.run[:0]
+	start := 0
+	for k := 1; k <= len(te.obs); k++ {
+		if k < len(te.obs) && te.obs[k-1].t+te.obs[k-1].d == te.obs[k].t {
+			continue
+		}
+		chain := te.obs[start:k]
+		if len(chain) > 0 && chain[0].t == te.first {
+			chain = chain[1:]
+		}
+		if len(chain) >= len(te.run) {
+			te.run = append(te.run[:0], chain...)
+		}
+		start = k
+	}
+}
+
 // reapNumbering checks mfhd = K = n+1: D = t/(K−1), confirmed by a second
 // segment that gives the same D.
 func (te *trackEvidence) reapNumbering(o segObs) (trackfile.Rational, bool) {
@@ -110,7 +139,7 @@ func (te *trackEvidence) reapNumbering(o segObs) (trackfile.Rational, bool) {
 		return trackfile.Rational{}, false
 	}
 	d := trackfile.Rational{Num: x.Num().Int64(), Den: x.Denom().Int64()}
-	if !plausible(d) || d.Ticks(te.ts) != o.d && te.video {
+	if !plausible(d) {
 		te.reapN = 0
 		return trackfile.Rational{}, false
 	}
@@ -122,7 +151,7 @@ func (te *trackEvidence) reapNumbering(o segObs) (trackfile.Rational, bool) {
 	return d, te.reapN >= 2
 }
 
-// agreement returns D when the newest contiguous segments have one
+// agreement returns D when need contiguous segments in a row have one
 // duration: exact for video, within a sample (and rounded to 1/25 s, a
 // whole number of video frames at 25 and 50 fps) for other tracks.
 func (te *trackEvidence) agreement() (trackfile.Rational, bool) {
@@ -130,39 +159,50 @@ func (te *trackEvidence) agreement() (trackfile.Rational, bool) {
 	if !te.video {
 		need = agreeOther
 	}
-	if len(te.run) < need {
-		return trackfile.Rational{}, false
-	}
-	last := te.run[len(te.run)-need:]
-	for _, o := range last[1:] {
-		diff := max(o.d, last[0].d) - min(o.d, last[0].d)
-		if te.video && diff != 0 || !te.video && diff > max(o.sample, last[0].sample) {
-			return trackfile.Rational{}, false
+	for end := len(te.run); end >= need; end-- {
+		win := te.run[end-need : end]
+		same := true
+		for _, o := range win[1:] {
+			diff := absDiff(o.d, win[0].d)
+			if te.video && diff != 0 || !te.video && diff > max(o.sample, win[0].sample) {
+				same = false
+				break
+			}
 		}
+		if !same {
+			continue
+		}
+		d := trackfile.RationalFromTicks(win[0].d, te.ts)
+		if !te.video {
+			d = roundToFrames(d)
+		}
+		return d, plausible(d)
 	}
-	d := trackfile.RationalFromTicks(last[0].d, te.ts)
-	if !te.video {
-		d = roundToFrames(d)
-	}
-	return d, plausible(d)
+	return trackfile.Rational{}, false
 }
 
-// pattern returns the greatest common divisor of the durations of enough
-// contiguous segments (8 s and 4 s segments alternating: D = 4 s), when it
-// is plausible and every duration is a small multiple of it.
+// pattern returns D for durations that alternate (8 s and 4 s segments,
+// as some SegmentTimeline content has): at least patternAfter contiguous
+// video segments with d[i] = d[i+2], D their greatest common divisor when
+// it is plausible and every duration is a small multiple of it. A split
+// segment (2, 2, 0.8, 1.2, 2 s) does not alternate and is no pattern.
 func (te *trackEvidence) pattern() (trackfile.Rational, bool) {
 	if len(te.run) < patternAfter || !te.video {
 		return trackfile.Rational{}, false
 	}
+	win := te.run[len(te.run)-patternAfter:]
 	var g uint64
-	for _, o := range te.run {
+	for i, o := range win {
+		if i+2 < len(win) && win[i+2].d != o.d {
+			return trackfile.Rational{}, false
+		}
 		g = gcd(g, o.d)
 	}
 	d := trackfile.RationalFromTicks(g, te.ts)
 	if !plausible(d) {
 		return trackfile.Rational{}, false
 	}
-	for _, o := range te.run {
+	for _, o := range win {
 		if o.d/g > 8 {
 			return trackfile.Rational{}, false
 		}

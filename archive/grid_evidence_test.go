@@ -46,7 +46,7 @@ func TestGridEvidence(t *testing.T) {
 				s = append(s, seg{d: sec(8)}, seg{d: sec(4)})
 			}
 			return s
-		}(), trackfile.Rational{Num: 4, Den: 1}, 9, nil},
+		}(), trackfile.Rational{Num: 4, Den: 1}, 5, nil},
 		{"one segment only", base, repeat(1, sec(2)), trackfile.Rational{}, 0, nil},
 		{"REaP numbering (mfhd = K = n+1)", base, []seg{{d: sec(2), seq: uint32(1767225600/2 + 1)}, {d: sec(2), seq: uint32(1767225600/2 + 2)}},
 			trackfile.Rational{Num: 2, Den: 1}, 2, &trackfile.Rational{}},
