@@ -98,4 +98,3 @@ func tempFiles(t *testing.T, dir string) []string {
 	}
 	return out
 }
-
