@@ -17,8 +17,34 @@ import (
 
 const g = budgetGranule
 
+// newTestBudget is a budget that counts each byte once.
 func newTestBudget(limit int64) *ingestBudget {
-	return newIngestBudget(limit, prometheus.NewGauge(prometheus.GaugeOpts{Name: "held"}))
+	b := newIngestBudget(limit, prometheus.NewGauge(prometheus.GaugeOpts{Name: "held"}))
+	b.perByte = 1
+	return b
+}
+
+// TestIngestBudgetCountsBufferGrowth: the real budget counts a byte read
+// as memoryPerByte bytes of memory.
+func TestIngestBudgetCountsBufferGrowth(t *testing.T) {
+	b := newIngestBudget(4*g, prometheus.NewGauge(prometheus.GaugeOpts{Name: "held"}))
+	for _, tc := range []struct {
+		size int64
+		fail bool
+	}{{2*g - 1, false}, {2 * g, false}, {2*g + 1, true}} {
+		bb, err := newBudgetBody(bytes.NewReader(make([]byte, tc.size)), b, g, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = io.Copy(io.Discard, bb)
+		if fail := errors.Is(err, ErrOverBudget); fail != tc.fail {
+			t.Errorf("%d bytes in a budget of %d: %v", tc.size, 4*g, err)
+		}
+		if got := testutil.ToFloat64(b.gauge); got != 4*g {
+			t.Errorf("%d bytes: gauge %v, want %d", tc.size, got, 4*g)
+		}
+		bb.close()
+	}
 }
 
 // TestIngestBudgetEdges: reservations up to the limit succeed, one byte
@@ -143,7 +169,8 @@ func TestBudgetBodyRelease(t *testing.T) {
 // Retry-After at once and counted; once the first is done, it goes
 // through, and nothing is left held.
 func TestIngestOverBudgetAnswers503(t *testing.T) {
-	r := newRig(t, &Options{IngestMemory: 1 << 20, MaxSegmentBytes: 4 << 20}, nil)
+	// 2 MiB of memory: 1 MiB of body bytes.
+	r := newRig(t, &Options{IngestMemory: 2 << 20, MaxSegmentBytes: 4 << 20}, nil)
 	sendHeader(r)
 	// A segment with a 3 MiB mdat, of which 900 KiB are sent.
 	seg := segAt(n0)
@@ -160,11 +187,11 @@ func TestIngestOverBudgetAnswers503(t *testing.T) {
 	conn.Write(big[:900<<10])
 	held := func() float64 { return testutil.ToFloat64(r.a.metrics.IngestHeld) }
 	deadline := time.Now().Add(5 * time.Second)
-	for held() < 900<<10 && time.Now().Before(deadline) {
+	for held() < memoryPerByte*900<<10 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if held() < 900<<10 {
-		t.Fatalf("held %v bytes, want the 900 KiB received", held())
+	if held() < memoryPerByte*900<<10 {
+		t.Fatalf("held %v bytes, want the memory of the 900 KiB received", held())
 	}
 	req, _ := http.NewRequest("POST", r.srv.URL+"/ingest/ch1/a/1.cmfa", bytes.NewReader(segAt(n0+1)))
 	resp, err := r.srv.Client().Do(req)
@@ -219,5 +246,30 @@ func TestContentLengthOverLimitRefusedUnread(t *testing.T) {
 			t.Errorf("Content-Length %d: %q, %v; want %s", tc.length, line, err, tc.want)
 		}
 		conn.Close()
+	}
+}
+
+// TestIngestMemoryForEdges: a body of maxSegment bytes fits in
+// IngestMemoryFor(maxSegment), not in a budget one body byte smaller.
+func TestIngestMemoryForEdges(t *testing.T) {
+	const maxSeg = 5*g + 123
+	for _, tc := range []struct {
+		limit int64
+		fits  bool
+	}{
+		{IngestMemoryFor(maxSeg) + memoryPerByte, true},
+		{IngestMemoryFor(maxSeg), true},
+		{memoryPerByte*maxSeg - 1, false},
+	} {
+		b := newIngestBudget(tc.limit, prometheus.NewGauge(prometheus.GaugeOpts{Name: "held"}))
+		bb, err := newBudgetBody(bytes.NewReader(make([]byte, maxSeg)), b, g, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := io.Copy(io.Discard, bb)
+		if fits := err == nil && n == maxSeg; fits != tc.fits {
+			t.Errorf("budget %d: read %d of %d, %v; want fits=%v", tc.limit, n, maxSeg, err, tc.fits)
+		}
+		bb.close()
 	}
 }

@@ -67,10 +67,8 @@ func (a *Archiver) handleIngest(w http.ResponseWriter, r *http.Request) {
 		defer cancel()
 		err = c.ingestMedia(ctx, track, body, streams)
 	}
-	if err != nil && (errors.Is(body.err, ErrOverBudget) || errors.Is(body.err, os.ErrDeadlineExceeded)) {
-		// The body failed, not its content: the budget ran out (503), or
-		// the client sent too slowly (408, see statusOf).
-		err = fmt.Errorf("reading the body: %w", body.err)
+	if err != nil && body.err != nil {
+		err = bodyFailure(body.err, r.Context().Err() != nil)
 	}
 	if err != nil && r.Context().Err() != nil && statusOf(err) == http.StatusBadRequest {
 		// The encoder hung up mid-body (ffmpeg does at exit): a cut body,
@@ -82,6 +80,22 @@ func (a *Archiver) handleIngest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// bodyFailure is the error of a request that failed because reading its
+// body did: the budget ran out (503), the body was over the limit (413),
+// came too slowly (408, see statusOf), was cut by the client going away
+// (499, below), or its transfer framing was broken (400; not the 500 of
+// an unknown error).
+func bodyFailure(err error, clientGone bool) error {
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.Is(err, ErrOverBudget), errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &mbe):
+		return fmt.Errorf("reading the body: %w", err)
+	case clientGone:
+		return &statusError{status: 499, err: fmt.Errorf("client closed the request mid-body: %w", err)}
+	}
+	return &statusError{status: http.StatusBadRequest, err: fmt.Errorf("reading the body: %w", err)}
 }
 
 // admit checks a request body against the size limit (413 at once for a

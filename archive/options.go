@@ -37,9 +37,12 @@ type Options struct {
 	// store that hangs).
 	StoreTimeout time.Duration
 	// IngestMemory is the process-wide budget for ingest bytes in flight:
-	// bytes of request bodies read and not yet staged. A request that would
-	// pass it is refused with 503 and Retry-After (a new one before its body
-	// is read), never buffered. Default DefaultIngestMemory.
+	// the memory of request bodies read and not yet staged (a byte read
+	// counts twice: the box reader's buffer grows by doubling). A request
+	// that would pass it is refused with 503 and Retry-After (a new one
+	// before its body is read), never buffered. Default DefaultIngestMemory;
+	// at least IngestMemoryFor(MaxSegmentBytes) to accept the largest
+	// segments.
 	IngestMemory int64
 	// FinalizeTick is how often the finalizer checks pending periods;
 	// default 500 ms. RescanInterval is how often it rescans the store for
