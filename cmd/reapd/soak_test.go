@@ -40,8 +40,8 @@ const (
 // attackStats counts how the attackers' connections ended.
 type attackStats struct {
 	mu      sync.Mutex
-	closed  map[string]int      // kind → connections closed by reapd as expected
-	wrong   []string            // connections that ended otherwise
+	closed  map[string]int // kind → connections closed by reapd as expected
+	wrong   []string       // connections that ended otherwise
 	slowest map[string]time.Duration
 }
 
