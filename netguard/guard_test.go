@@ -201,3 +201,44 @@ func TestGuardWriteTimeout(t *testing.T) {
 		t.Errorf("reading client got %d bytes, %v", n, err)
 	}
 }
+
+// TestGuardNoStaleWriteDeadline: a request that answers late (an ingest
+// request answers when its body is in) is not cut by the write deadline
+// that the response before it on the same connection left.
+func TestGuardNoStaleWriteDeadline(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		fmt.Fprint(w, "done")
+	})
+	srv := httptest.NewServer(New(&fast).Handler(h))
+	defer srv.Close()
+	c, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	br := bufio.NewReader(c)
+	fmt.Fprint(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	// A body that takes three write timeouts to arrive.
+	fmt.Fprint(c, "POST /media HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+	for range 12 {
+		chunk(c, make([]byte, 500))
+		time.Sleep(100 * time.Millisecond)
+	}
+	fmt.Fprint(c, "0\r\n\r\n")
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	resp, err = http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("the late answer was lost: %v", err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || string(b) != "done" {
+		t.Errorf("late answer: %d %q", resp.StatusCode, b)
+	}
+}
