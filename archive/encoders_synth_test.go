@@ -286,4 +286,3 @@ func TestSynthesizerMakesCMAF(t *testing.T) {
 		}
 	}
 }
-

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"strconv"
 
 	"github.com/reapd/reapd/blobstore"
@@ -30,20 +31,36 @@ func withStatus(status int, format string, args ...any) error {
 // statusOf maps an error to the HTTP status of design section 3: client
 // mistakes are 4xx, store failures 503 (the encoder retries), never a 5xx
 // for a client's mistake.
+//
+// Every error of the store is a store fault, whatever its category: the
+// archiver builds its keys from names it validated, so a key the store
+// refuses (a file where a channel's directory should be), a read-only or
+// full store, and an object missing or present where the archiver's own
+// bookkeeping says otherwise are all 503 with Retry-After, never 400.
+// A request body that arrives too slowly (a read deadline of the
+// connection guard, which wraps os.ErrDeadlineExceeded) is 408.
 func statusOf(err error) int {
 	var se *statusError
 	var mbe *http.MaxBytesError
+	var be *blobstore.Error
 	switch {
 	case errors.As(err, &se):
 		return se.status
 	case errors.As(err, &mbe), errors.Is(err, trackfile.ErrTooLarge):
 		return http.StatusRequestEntityTooLarge
+	case errors.As(err, &be) || errors.Is(err, blobstore.ErrUnavailable):
+		if errors.Is(err, context.Canceled) {
+			return 499
+		}
+		return http.StatusServiceUnavailable
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return http.StatusRequestTimeout
 	case errors.Is(err, trackfile.ErrNotISOBMFF):
 		return http.StatusUnsupportedMediaType
 	case errors.Is(err, trackfile.ErrMalformed), errors.Is(err, smpd.ErrNotMPD),
-		errors.Is(err, trackfile.ErrBadName), errors.Is(err, blobstore.ErrInvalidKey):
+		errors.Is(err, trackfile.ErrBadName):
 		return http.StatusBadRequest
-	case errors.Is(err, blobstore.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded):
 		return http.StatusServiceUnavailable
 	case errors.Is(err, context.Canceled):
 		return 499 // client went away; not sent

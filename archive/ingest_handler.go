@@ -3,8 +3,12 @@ package archive
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 )
 
@@ -33,20 +37,38 @@ func (a *Archiver) handleIngest(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, log, name, err)
 		return
 	}
-	if strings.HasSuffix(rel, ".mpd") {
+	mpd := strings.HasSuffix(rel, ".mpd")
+	var track string
+	var streams bool
+	if !mpd {
+		if track, streams, err = c.trackFromPath(rel); err != nil {
+			a.writeError(w, log, name, err)
+			return
+		}
+		log = log.With("track", track)
+	}
+	body, err := a.admit(w, r, mpd, streams)
+	if err != nil {
+		a.refuse(w, log, name, err)
+		return
+	}
+	defer body.close()
+	if mpd {
+		r.Body = struct {
+			io.Reader
+			io.Closer
+		}{body, r.Body}
 		err = c.ingestMPD(r, rel)
 	} else {
-		var track string
-		var streams bool
-		if track, streams, err = c.trackFromPath(rel); err == nil {
-			log = log.With("track", track)
-			// A segment received whole is staged even if the encoder
-			// hangs up before the answer (ffmpeg does at exit): the
-			// store writes do not follow the request's cancellation.
-			ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), a.opts.StoreTimeout)
-			defer cancel()
-			err = c.ingestMedia(ctx, track, http.MaxBytesReader(w, r.Body, a.bodyLimit(streams)), streams)
-		}
+		// A segment received whole is staged even if the encoder
+		// hangs up before the answer (ffmpeg does at exit): the
+		// store writes do not follow the request's cancellation.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), a.opts.StoreTimeout)
+		defer cancel()
+		err = c.ingestMedia(ctx, track, body, streams)
+	}
+	if err != nil && body.err != nil {
+		err = bodyFailure(body.err, r.Context().Err() != nil)
 	}
 	if err != nil && r.Context().Err() != nil && statusOf(err) == http.StatusBadRequest {
 		// The encoder hung up mid-body (ffmpeg does at exit): a cut body,
@@ -54,10 +76,71 @@ func (a *Archiver) handleIngest(w http.ResponseWriter, r *http.Request) {
 		err = &statusError{status: 499, err: fmt.Errorf("client closed the request mid-body: %w", err)}
 	}
 	if err != nil {
-		a.writeError(w, log, name, err)
+		a.refuse(w, log, name, err)
 		return
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// bodyFailure is the error of a request that failed because reading its
+// body did: the budget ran out (503), the body was over the limit (413),
+// came too slowly (408, see statusOf), was cut by the client going away
+// (499, below), or its transfer framing was broken (400; not the 500 of
+// an unknown error).
+func bodyFailure(err error, clientGone bool) error {
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.Is(err, ErrOverBudget), errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &mbe):
+		return fmt.Errorf("reading the body: %w", err)
+	case clientGone:
+		return &statusError{status: 499, err: fmt.Errorf("client closed the request mid-body: %w", err)}
+	}
+	return &statusError{status: http.StatusBadRequest, err: fmt.Errorf("reading the body: %w", err)}
+}
+
+// admit checks a request body against the size limit (413 at once for a
+// Content-Length over it) and the ingest memory budget (503 at once when
+// the budget has no room for the first bytes), and returns the body to
+// read: bounded by the limit, counted against the budget.
+func (a *Archiver) admit(w http.ResponseWriter, r *http.Request, mpd, streams bool) (*budgetBody, error) {
+	limit := a.bodyLimit(streams)
+	if mpd {
+		limit = a.opts.MaxMPDBytes
+	}
+	if r.ContentLength > limit {
+		return nil, withStatus(http.StatusRequestEntityTooLarge, "body of %d bytes, limit %d", r.ContentLength, limit)
+	}
+	first := int64(budgetGranule)
+	switch {
+	case r.ContentLength == 0:
+		first = 0 // an empty connectivity POST holds nothing
+	case mpd:
+		// ingestMPD reads up to MaxMPDBytes+1: reserved up front, so an
+		// I-MPD never fails half-read for want of budget.
+		first = a.opts.MaxMPDBytes + 1
+		if r.ContentLength > 0 {
+			first = r.ContentLength
+		}
+	}
+	var maxHeld int64
+	var src io.Reader = r.Body
+	switch {
+	case streams:
+		// A Streams() POST holds at most one segment and the box after it.
+		maxHeld = 2 * a.opts.MaxSegmentBytes
+	case !mpd:
+		src = http.MaxBytesReader(w, r.Body, limit)
+	}
+	return newBudgetBody(src, a.opts.budget, first, maxHeld)
+}
+
+// refuse answers a failed request (writeError), counting refusals for want
+// of budget.
+func (a *Archiver) refuse(w http.ResponseWriter, log *slog.Logger, channel string, err error) {
+	if errors.Is(err, ErrOverBudget) {
+		a.metrics.OverBudget.WithLabelValues(channel).Inc()
+	}
+	a.writeError(w, log, channel, err)
 }
 
 // bodyLimit bounds a request body: one segment (plus its header) for a

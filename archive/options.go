@@ -36,6 +36,14 @@ type Options struct {
 	// 20 s (a live encoder's retry is worth more than a long wait on a
 	// store that hangs).
 	StoreTimeout time.Duration
+	// IngestMemory is the process-wide budget for ingest bytes in flight:
+	// the memory of request bodies read and not yet staged (a byte read
+	// counts twice: the box reader's buffer grows by doubling). A request
+	// that would pass it is refused with 503 and Retry-After (a new one
+	// before its body is read), never buffered. Default DefaultIngestMemory;
+	// at least IngestMemoryFor(MaxSegmentBytes) to accept the largest
+	// segments.
+	IngestMemory int64
 	// FinalizeTick is how often the finalizer checks pending periods;
 	// default 500 ms. RescanInterval is how often it rescans the store for
 	// staged segments it does not know of; default 5 min.
@@ -51,7 +59,12 @@ type Options struct {
 	// tracks of a channel (403); default 64. MaxMPDVersions caps the I-MPD
 	// versions stored per channel (429); default 500.
 	MaxChannels, MaxTracks, MaxMPDVersions int
+
+	budget *ingestBudget // set by withDefaults
 }
+
+// DefaultIngestMemory is the default of Options.IngestMemory.
+const DefaultIngestMemory = 256 << 20
 
 // STS is a channel's synchronization time stamp (REaP 5.3, Annex E).
 type STS struct {
@@ -152,5 +165,10 @@ func (o *Options) withDefaults() Options {
 	if x.Now == nil {
 		x.Now = time.Now
 	}
+	if x.IngestMemory <= 0 {
+		x.IngestMemory = DefaultIngestMemory
+	}
+	x.budget = newIngestBudget(x.IngestMemory, x.Metrics.IngestHeld)
+	x.Metrics.IngestLimit.Set(float64(x.IngestMemory))
 	return x
 }

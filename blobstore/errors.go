@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"strings"
 	"syscall"
@@ -101,7 +102,8 @@ func classify(ctx context.Context, op Op, key string, err error) *Error {
 	// A category from a Fault (or a writer) stands; ErrUnavailable there is
 	// as transient as anywhere.
 	kind := categoryOf(err)
-	retry := kind == ErrUnavailable
+	var k kinded
+	retry := kind == ErrUnavailable && !(errors.As(err, &k) && k.final)
 	if kind == nil {
 		kind, retry = kindOfCode(err)
 	}
@@ -124,6 +126,11 @@ func kindOfCode(err error) (kind error, retry bool) {
 		return ErrNotFound, false
 	case errors.Is(err, syscall.ENAMETOOLONG):
 		return ErrInvalidKey, false
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT), errors.Is(err, syscall.EROFS),
+		errors.Is(err, fs.ErrPermission):
+		// file://: a full, read-only or forbidden file system. The store is
+		// unavailable until an operator acts; retrying at once will not help.
+		return ErrUnavailable, false
 	}
 	var coded interface{ ErrorCode() string } // S3 API errors
 	if errors.As(err, &coded) && coded.ErrorCode() == "KeyTooLongError" {
@@ -165,8 +172,12 @@ func permanentHTTP(err error) bool {
 }
 
 // kinded attaches a category to an error without repeating the category in
-// the message; classify then keeps that category.
-type kinded struct{ kind, err error }
+// the message; classify then keeps that category. A final ErrUnavailable
+// is not retried.
+type kinded struct {
+	kind, err error
+	final     bool
+}
 
 func (k kinded) Error() string   { return k.err.Error() }
 func (k kinded) Unwrap() []error { return []error{k.kind, k.err} }

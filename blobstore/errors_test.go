@@ -51,6 +51,13 @@ func TestClassify(t *testing.T) {
 		{"context done", done, errors.New("connection reset"), nil, false},
 		{"context done, definite answer", done, fmt.Errorf("x: %w", ErrNotFound), ErrNotFound, false},
 		{"deadline inside a live context", live, context.DeadlineExceeded, ErrUnavailable, true},
+		{"ENOSPC", live, &fs.PathError{Op: "write", Path: "/x", Err: syscall.ENOSPC}, ErrUnavailable, false},
+		{"EDQUOT", live, &fs.PathError{Op: "write", Path: "/x", Err: syscall.EDQUOT}, ErrUnavailable, false},
+		{"EROFS", live, &fs.PathError{Op: "open", Path: "/x", Err: syscall.EROFS}, ErrUnavailable, false},
+		{"EACCES", live, &fs.PathError{Op: "open", Path: "/x", Err: syscall.EACCES}, ErrUnavailable, false},
+		{"EIO", live, &fs.PathError{Op: "write", Path: "/x", Err: syscall.EIO}, ErrUnavailable, true},
+		{"final unavailable", live, kinded{kind: ErrUnavailable, final: true, err: errors.New("in the way")}, ErrUnavailable, false},
+		{"unavailable, kinded", live, kinded{kind: ErrUnavailable, err: errors.New("flaky")}, ErrUnavailable, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := classify(tc.ctx, OpRead, "k", tc.err)

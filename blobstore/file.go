@@ -34,8 +34,14 @@ import (
 //
 // Temporary files are named ".tmp\<random>" (a backslash cannot occur in a
 // key, so they never collide with or show up as objects); a crash can leave
-// one behind, to be removed by hand. The directory is not fsynced after the
-// link: after a power loss a new object may be missing, never partial.
+// one behind, which [Store.RemoveStaleTemp] removes. The directory is not
+// fsynced after the link: after a power loss a new object may be missing,
+// never partial.
+//
+// A key the file system cannot hold because of what is already there (a
+// file where a parent directory of the key must be, or a directory of
+// other objects where the key's file must be) is a store fault, not a bad
+// key: such writes fail with ErrUnavailable, without retries.
 type fsRoot struct {
 	dir string // absolute
 }
@@ -67,7 +73,7 @@ func (f *fsRoot) write(ctx context.Context, key string, replace bool, fill func(
 	dir := filepath.Dir(target)
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		if errors.Is(err, syscall.ENOTDIR) || errors.Is(err, fs.ErrExist) {
-			return kinded{ErrInvalidKey, fmt.Errorf("file store: a parent of the key is an object: %w", err)}
+			return kinded{kind: ErrUnavailable, final: true, err: fmt.Errorf("file store: a parent directory of the key is a file: %w", err)}
 		}
 		return err
 	}
@@ -100,10 +106,10 @@ func (f *fsRoot) write(ctx context.Context, key string, replace bool, fill func(
 		return nil
 	}
 	if info, serr := os.Lstat(target); serr == nil && info.IsDir() {
-		return kinded{ErrInvalidKey, fmt.Errorf("file store: the key is a directory of other objects: %w", err)}
+		return kinded{kind: ErrUnavailable, final: true, err: fmt.Errorf("file store: the key is a directory of other objects: %w", err)}
 	}
 	if !replace && errors.Is(err, fs.ErrExist) {
-		return kinded{ErrExists, err}
+		return kinded{kind: ErrExists, err: err}
 	}
 	return err
 }
@@ -114,7 +120,7 @@ func createTemp(dir string) (*os.File, error) {
 	for range 100 {
 		var rnd [8]byte
 		_, _ = rand.Read(rnd[:])
-		name := filepath.Join(dir, `.tmp\`+hex.EncodeToString(rnd[:]))
+		name := filepath.Join(dir, tempPrefix+hex.EncodeToString(rnd[:]))
 		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
 		if !errors.Is(err, fs.ErrExist) {
 			return f, err

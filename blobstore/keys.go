@@ -19,9 +19,12 @@ const MaxKeyLen = 1024
 // touching the store; handlers may call CheckKey to validate names first.
 //
 // A file:// store also refuses keys it cannot map to a file faithfully: an
-// element longer than the file system allows, a key ending in ".attrs" or
-// containing "__0x" (both reserved by gocloud's fileblob), or a key naming
-// an object that is a "directory" of another object ("a" next to "a/b").
+// element longer than the file system allows, or a key ending in ".attrs" or
+// containing "__0x" (both reserved by gocloud's fileblob). A write that the
+// file system cannot hold because of what is stored already — a key that
+// is a "directory" of other objects ("a" next to "a/b"), or one below a
+// file ("a/b" next to "a") — fails with ErrUnavailable: the store is in the
+// way, not the key.
 func CheckKey(key string) error {
 	if err := checkKey(key); err != nil {
 		return &Error{Op: "check", Key: key, Kind: ErrInvalidKey, Err: err}

@@ -14,11 +14,14 @@ import (
 // fileConfig is the optional YAML configuration file (--config). Flags
 // given on the command line override its top-level settings.
 type fileConfig struct {
-	Listen     string                   `yaml:"listen"`
-	Store      string                   `yaml:"store"`
-	AutoCreate *bool                    `yaml:"autoCreate"`
-	Defaults   channelConfig            `yaml:"defaults"`
-	Channels   map[string]channelConfig `yaml:"channels"`
+	Listen     string `yaml:"listen"`
+	Store      string `yaml:"store"`
+	AutoCreate *bool  `yaml:"autoCreate"`
+	// MetricsToken is the bearer token GET /metrics requires (as
+	// --metrics-token, which a command line shows in ps).
+	MetricsToken string                   `yaml:"metricsToken"`
+	Defaults     channelConfig            `yaml:"defaults"`
+	Channels     map[string]channelConfig `yaml:"channels"`
 	// ReadTokens and URLSigningKeys lock the read side (see
 	// --read-token, --url-signing-key); flags add to them.
 	ReadTokens     []string `yaml:"readTokens"`

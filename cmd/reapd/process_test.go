@@ -59,8 +59,14 @@ func startReapd(t *testing.T, store string, flags ...string) *proc {
 // startReapdEnv is startReapd with extra environment (store credentials).
 func startReapdEnv(t *testing.T, store string, env []string, flags ...string) *proc {
 	t.Helper()
+	return startReapdBin(t, reapdBin, store, env, flags...)
+}
+
+// startReapdBin is startReapdEnv with another reapd binary.
+func startReapdBin(t *testing.T, bin, store string, env []string, flags ...string) *proc {
+	t.Helper()
 	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--store", store, "--log-level", "debug"}, flags...)
-	cmd := exec.Command(reapdBin, args...)
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

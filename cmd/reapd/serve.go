@@ -7,66 +7,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"strings"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/reapd/reapd/archive"
 	"github.com/reapd/reapd/blobstore"
 	"github.com/reapd/reapd/catchup"
 )
-
-// serveFlags are the flags of "reapd serve".
-type serveFlags struct {
-	listen, store, config       string
-	sts, segDur                 string
-	storagePeriod, finalize     time.Duration
-	noAutoCreate                bool
-	maxSegment                  int64
-	logLevel, logFormat         string
-	shutdownTimeout, claimLease time.Duration
-	maxWindow                   time.Duration
-	readAuth                    readAuthFlags
-	browseTTL                   time.Duration
-}
-
-func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, *flag.FlagSet, error) {
-	f := &serveFlags{}
-	fs := flag.NewFlagSet("reapd serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&f.listen, "listen", "127.0.0.1:8080", "HTTP listen address for ingest, catch-up, API, /metrics")
-	fs.StringVar(&f.store, "store", "file://./data", "object store URL: file://DIR, s3://BUCKET?…, gs://BUCKET, mem://")
-	fs.StringVar(&f.config, "config", "", "optional YAML configuration file (channels, credentials, defaults)")
-	fs.StringVar(&f.sts, "sts", "", "default STS for channels: seconds added to input times, or 'auto'")
-	fs.StringVar(&f.segDur, "segment-duration", "", "default segment duration D (e.g. 2s, 1.92, 2002/1000); default from I-MPD or inferred")
-	fs.DurationVar(&f.storagePeriod, "storage-period", 0, "default storage period S (a multiple of D); default 1h when possible")
-	fs.DurationVar(&f.finalize, "finalize-delay", 0, "grace delay after a period's end before finalizing it; default 3·D")
-	fs.BoolVar(&f.noAutoCreate, "no-auto-create", false, "reject ingest for channels not in the config file (403)")
-	fs.Int64Var(&f.maxSegment, "max-segment-bytes", 64<<20, "largest accepted CMAF header or segment (413 above)")
-	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
-	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
-	fs.DurationVar(&f.claimLease, "claim-lease", 2*time.Minute, "how long another archiver's claim on a period it finalizes is respected (shared buckets)")
-	fs.DurationVar(&f.maxWindow, "catchup-max-window", 24*time.Hour, "longest catch-up window a manifest may cover (400 above)")
-	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long SIGTERM waits for requests in flight")
-	fs.DurationVar(&f.browseTTL, "browse-cache-ttl", 5*time.Second, "how stale GET /api/channels may be (one refresh per TTL serves every client)")
-	f.readAuth.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: reapd serve [flags]\n\nReceives DASH-IF live ingest under /ingest/{channel}/, archives it, and serves\ncatch-up (/catchup/{channel}/manifest.mpd|master.m3u8?start=&end=), the browse\nAPI (/api/channels…), /metrics, /healthz and /readyz.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return nil, fs, err
-	}
-	if fs.NArg() > 0 {
-		return nil, fs, fmt.Errorf("serve: unexpected arguments %q", fs.Args())
-	}
-	return f, fs, nil
-}
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	var lv slog.Level
@@ -109,9 +58,19 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if need := archive.IngestMemoryFor(f.maxSegment); int64(f.ingestMemory) < need {
+		log.Warn("--ingest-memory cannot hold a segment of --max-segment-bytes: such segments will be refused with 503",
+			"ingest-memory", f.ingestMemory.String(), "needed", need)
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	opts.Logger, opts.Metrics = log, archive.NewMetrics(reg)
+	configured := make([]string, 0, len(opts.Channels))
+	for name := range opts.Channels {
+		configured = append(configured, name)
+	}
+	opts.Logger = log
+	opts.Metrics = archive.NewMetricsWith(reg, &archive.MetricsOptions{MaxChannels: f.maxMetricChannels,
+		MaxTracks: f.maxMetricTracks, Channels: configured})
 
 	store, err := blobstore.Open(ctx, f.store, nil)
 	if err != nil {
@@ -122,6 +81,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	cleanCtx, stopCleanup := context.WithCancel(ctx)
+	cleaned := startCleanup(cleanCtx, store, log)
+	defer func() { stopCleanup(); <-cleaned }()
 	cu := catchup.New(store, &catchup.Options{Logger: log.With("component", "catchup"),
 		Metrics: catchup.NewMetrics(reg), MaxWindow: f.maxWindow,
 		BrowseTTL: f.browseTTL, ReadTokens: readTokens, URLSigner: urlSigner})
@@ -129,33 +91,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	opts.OnFinalize = func(channel string, _ int64) { cu.Invalidate(channel) }
 	arch := archive.New(store, opts)
 
-	ln, err := net.Listen("tcp", f.listen)
+	token := f.metricsToken
+	if fc.MetricsToken != "" && !set["metrics-token"] {
+		token = fc.MetricsToken
+	}
+	srv, ln, err := newHTTPServer(f, log, reg, httpParts{
+		ingest: arch.Handler(), conformance: cu.Protect(arch.ConformanceHandler()), catchup: cu.Handler(),
+		ready: newReadiness(store, f.readyzInterval, log.With("component", "readyz")), metricsToken: token,
+	})
 	if err != nil {
 		return err
 	}
-	ingest := arch.Handler()
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	mux.Handle("GET /api/channels/{channel}/conformance", cu.Protect(arch.ConformanceHandler()))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if _, err := store.List(r.Context(), "readyz/"); err != nil {
-			http.Error(w, "store: "+err.Error(), http.StatusServiceUnavailable)
-			return
-		}
-		io.WriteString(w, "ok\n")
-	})
-	mux.Handle("/", cu.Handler()) // catch-up, aliases, browse API
-	root := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// Ingest paths are validated by the archiver itself, before any
-		// path cleaning, so traversal attempts get 400, not a redirect.
-		if strings.HasPrefix(r.URL.Path, "/ingest/") {
-			ingest.ServeHTTP(w, r)
-			return
-		}
-		mux.ServeHTTP(w, r)
-	})
-	srv := &http.Server{Handler: root, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	log.Info("reapd serving", "listen", ln.Addr().String(), "store", store.URL())
 	fmt.Fprintf(stdout, "reapd listening on http://%s (store %s)\n", ln.Addr(), store.URL())
 
@@ -203,7 +149,9 @@ func archiveOptions(f *serveFlags, fc *fileConfig) (*archive.Options, error) {
 		return nil, fmt.Errorf("flags: %w", err)
 	}
 	opts := &archive.Options{Defaults: base, Channels: map[string]archive.ChannelConfig{},
-		NoAutoCreate: f.noAutoCreate, MaxSegmentBytes: f.maxSegment, ClaimLease: f.claimLease}
+		NoAutoCreate: f.noAutoCreate, MaxSegmentBytes: f.maxSegment, ClaimLease: f.claimLease,
+		IngestMemory: int64(f.ingestMemory), MaxAhead: f.maxAhead, MaxChannels: f.maxChannels,
+		MaxTracks: f.maxTracks, MaxMPDVersions: f.maxMPDVersion}
 	if fc.AutoCreate != nil && !*fc.AutoCreate {
 		opts.NoAutoCreate = true
 	}
