@@ -125,3 +125,25 @@ func FuzzNormalize(f *testing.F) {
 		}
 	})
 }
+
+// FuzzStagedNames: staged key elements and nested track paths from
+// untrusted listings and URLs parse without panics, and whatever parses
+// round-trips.
+func FuzzStagedNames(f *testing.F) {
+	for _, s := range []string{"42-2.cmfv", "42-2.slat.cmfa", "7-180000.miss.cmft", "42.0123456789ab.hdr", "video/avc1",
+		"audio/en/ac-4/1", "a~b", "18446744073709551615-0.cmfm", "-1-2.cmfv", "a//b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if name, err := ParseStagedKey(s); err == nil && name.String() != s {
+			t.Errorf("ParseStagedKey(%q) = %+v, which prints as %q", s, name, name.String())
+		}
+		ParseHeaderUseKey(s)
+		if name, err := TrackNameFromPath(s); err == nil {
+			if CheckName(name) != nil || TrackPath(name) != s {
+				t.Errorf("TrackNameFromPath(%q) = %q, back %q", s, name, TrackPath(name))
+			}
+		}
+		_ = ParseStagedTrack([]string{s, "ch/v/live/" + s}).Segments("")
+	})
+}

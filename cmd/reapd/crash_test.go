@@ -22,6 +22,10 @@ const testEpoch = 1767225600
 
 var crashFlags = []string{"--segment-duration", "2s", "--storage-period", "10s", "--finalize-delay", "1s", "--claim-lease", "1s"}
 
+// futureFlags let a test send segments an hour ahead of the clock (so that
+// their period is finalized when complete, never at its deadline).
+var futureFlags = []string{"--max-ahead", "2h"}
+
 // input is the synthetic ingest of the process tests: two tracks, periods
 // of 5 segments.
 type input struct {

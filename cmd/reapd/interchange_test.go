@@ -25,7 +25,7 @@ func TestRedundantArchiversWriteIdenticalFiles(t *testing.T) {
 	dirs := []string{t.TempDir(), t.TempDir()}
 	var wg sync.WaitGroup
 	for i, dir := range dirs {
-		p := startReapd(t, "file://"+dir, crashFlags...)
+		p := startReapd(t, "file://"+dir, append(crashFlags, futureFlags...)...)
 		wg.Add(1)
 		go func(i int, p *proc) {
 			defer wg.Done()

@@ -22,7 +22,7 @@ import (
 // exits cleanly.
 func TestSIGTERMFinishesInFlightIngest(t *testing.T) {
 	store := "file://" + t.TempDir()
-	p := startReapd(t, store, crashFlags...)
+	p := startReapd(t, store, append(crashFlags, futureFlags...)...)
 	in := newInputAt(1, (time.Now().Unix()+3600)/2/5*5) // one period, due when complete
 	segs := in.segs["a"]
 
