@@ -84,19 +84,29 @@ func (s *Server) Push(t testing.TB, opts PushOptions) *Push {
 // timeout (a receiver that does not answer hangs livesim2).
 func (p *Push) Wait(t testing.TB, timeout time.Duration) PushResult {
 	t.Helper()
+	res, err := p.Finish(timeout)
+	if err != nil {
+		t.Fatalf("livesim: %v", err)
+	}
+	return res
+}
+
+// Finish is Wait without the test: the error says why the push did not
+// end well, with livesim2's problems and last log lines.
+func (p *Push) Finish(timeout time.Duration) (PushResult, error) {
 	deadline := time.Now().Add(timeout)
 	for {
 		res, done, failed := p.state()
 		if done {
 			res.Report = p.report()
-			return res
+			return res, nil
 		}
 		if failed != "" {
-			t.Fatalf("livesim: push %s (%s to %s/%s) stopped: %s\nproblems: %s\nreport: %s",
+			return res, fmt.Errorf("push %s (%s to %s/%s) stopped: %s\nproblems:\n%s\nreport: %s",
 				p.ID, p.Opts.URL, p.Opts.DestRoot, p.Opts.DestName, failed, strings.Join(res.Problems, "\n"), p.report())
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("livesim: push %s (%s to %s/%s) not done after %v (%d segments sent; a receiver that does not answer hangs it)\nproblems: %s\nlast log lines:\n%s",
+			return res, fmt.Errorf("push %s (%s to %s/%s) not done after %v (%d segments sent; a receiver that does not answer hangs it)\nproblems:\n%s\nlast log lines:\n%s",
 				p.ID, p.Opts.URL, p.Opts.DestRoot, p.Opts.DestName, timeout, len(res.Segments), strings.Join(res.Problems, "\n"), p.lastLines(20))
 		}
 		time.Sleep(50 * time.Millisecond)
