@@ -17,8 +17,8 @@ import (
 
 // livesim2, DASH-IF's reference CMAF-ingest source, as a real encoder: it
 // pushes each profile below in real time into its own reapd (file:// store,
-// D learnt from the stream, short storage periods so that the archive is
-// complete soon after the push) through a recording proxy. After the push every
+// D learnt from the stream, mostly short storage periods so that the
+// archive is complete soon after the push) through a recording proxy. After the push every
 // segment it sent — counted at the proxy, as received — must be in exactly
 // one storage track file, byte for byte except for its per-segment sidx, at
 // its own time (tfdt; livesim2 stamps epoch times, so STS is 0); the archive
@@ -41,7 +41,7 @@ type livesimProfile struct {
 	// period is --storage-period: a few segments, so that the push ends in
 	// its third period or so. The first period, which the push joins
 	// midway, is finalized at its end plus --finalize-delay; the last at
-	// the lmsg that ends the push.
+	// the lmsg that ends the push. "": reapd's defaults.
 	period string
 	// phase, when set, starts the push only when the wall clock is in it
 	// (for content whose first segment depends on the start time).
@@ -81,12 +81,18 @@ var livesimProfiles = []livesimProfile{
 	// Segments alternating 4 s and 8 s (SegmentTimeline, $Time$ paths):
 	// the 4 s ones start at epoch seconds ≡ 0 (mod 12), the 8 s ones at 4.
 	// A push sends first the segment in progress when it starts: once an
-	// 8 s one, once a 4 s one. 24 s is a whole multiple of whichever of
-	// 4, 6 and 8 s D is taken for.
+	// 8 s one that starts at ≡ 4 (mod 24) — a grid of D = 8 s from the
+	// epoch, taken from it, puts the third segment in the slot of the
+	// second — and once a 4 s one. 24 s is a whole multiple of whichever
+	// of 4, 6 and 8 s D is taken for.
 	{name: "alternating_8s_first", url: "/livesim2/segtimeline_1/testpic_alt_seg_dur_stl/Manifest.mpd", period: "24s",
-		phase: &clockPhase{cycle: 12, from: 5, to: 10}},
+		phase: &clockPhase{cycle: 24, from: 5, to: 10}},
 	{name: "alternating_4s_first", url: "/livesim2/segtimeline_1/testpic_alt_seg_dur_stl/Manifest.mpd", period: "24s",
-		phase: &clockPhase{cycle: 12, from: 0.5, to: 3}},
+		phase: &clockPhase{cycle: 24, from: 12.5, to: 15}},
+	// reapd's defaults (1 h storage periods): the period the push joined
+	// midway is finalized at the lmsg that ends every track (design
+	// section 4: "or at lmsg").
+	{name: "testpic_2s_default_settings", url: "/livesim2/testpic_2s/Manifest.mpd"},
 	// Two encoders pushing the same channel at once (REaP redundancy).
 	{name: "redundant_testpic_2s", url: "/livesim2/testpic_2s/Manifest.mpd", sessions: 2, period: "10s"},
 }
@@ -104,7 +110,11 @@ func TestLivesim2ToReapd(t *testing.T) {
 func runLivesim(t *testing.T, ls *livesim.Server, prof livesimProfile) {
 	dir := t.TempDir()
 	store := "file://" + dir
-	p := startReapd(t, store, "--storage-period", prof.period, "--finalize-delay", "2s")
+	var flags []string
+	if prof.period != "" {
+		flags = []string{"--storage-period", prof.period, "--finalize-delay", "2s"}
+	}
+	p := startReapd(t, store, flags...)
 	rec := newRecordingProxy(t, p.addr)
 	// Registered after the proxy, so run before its Close: a reapd that
 	// hangs a request would otherwise keep Close waiting for ever.
