@@ -50,7 +50,8 @@ func (s *Server) serveHLSMaster(w http.ResponseWriter, r *http.Request, channel 
 
 // hlsMaster writes the multivariant playlist (RFC 8216bis 4.4.6): one
 // variant per video track, the audio tracks as renditions of one group
-// (EXT-X-MEDIA), or one variant per audio track for a radio channel. The
+// (EXT-X-MEDIA, named by audioRenditions), or one variant per audio track
+// for a radio channel. The
 // media playlists carry the asked window in canonical form, so that they
 // all cut the same presentation, followed by carry (a signed-URL query, or
 // ""). Text and metadata tracks are not offered in HLS.
@@ -85,9 +86,14 @@ func hlsMaster(p *presentation, base, carry string) ([]byte, error) {
 	var alts []*m3u8.Alternative
 	var audioCodecs []string
 	var audioBW uint32
+	named := make([]namedTrack, len(audios))
+	for i, tl := range audios {
+		named[i] = namedTrack{tl.name, tl.info()}
+	}
+	names := audioRenditions(p.v.ingest, named)
 	for i, tl := range audios {
 		info := tl.info()
-		alt := &m3u8.Alternative{Type: "AUDIO", GroupId: hlsAudioGroup, Name: tl.name, Language: info.Language,
+		alt := &m3u8.Alternative{Type: "AUDIO", GroupId: hlsAudioGroup, Name: names[i].Name, Language: names[i].Language,
 			Default: i == 0, Autoselect: true, URI: uri(tl)}
 		if info.Channels > 0 {
 			alt.Channels = &m3u8.Channels{Amount: int(info.Channels)}

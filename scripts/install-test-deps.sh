@@ -3,7 +3,10 @@
 # - ffmpeg/ffprobe (the real encoder the ingest tests drive);
 # - Debian's chromium and the pinned player libraries in test/player
 #   (dash.js, shaka-player, hls.js, playwright-core) for the real-browser
-#   player harness test/player/play.mjs.
+#   player harness test/player/play.mjs;
+# - xmllint (libxml2-utils), which test/mpdschema validates MPDs with;
+# - .bin/livesim2, DASH-IF's reference CMAF-ingest source, built from the
+#   separate module test/peers (test/livesim drives it).
 # Safe to run again: with everything present it only checks and returns.
 # Never downloads a browser: playwright-core drives /usr/bin/chromium.
 set -euo pipefail
@@ -13,6 +16,7 @@ need=()
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   export DEBIAN_FRONTEND=noninteractive
@@ -71,3 +75,13 @@ if ! stamp_ok fake-gcs-server "$FAKE_GCS_VERSION"; then
   echo "$FAKE_GCS_VERSION" >.bin/fake-gcs-server.version
 fi
 echo "object stores: versitygw $VERSITYGW_VERSION, fake-gcs-server $FAKE_GCS_VERSION in .bin/"
+
+# livesim2 is a tool of the module test/peers (kept out of reapd's go.mod;
+# the proxy refuses `go install …@v1.9.0`, see toolchain.md). Its stamp is
+# the version test/peers/go.mod pins, so a bump there rebuilds it.
+LIVESIM2_VERSION="$(go -C test/peers list -m -f '{{.Version}}' github.com/Dash-Industry-Forum/livesim2)"
+if ! stamp_ok livesim2 "$LIVESIM2_VERSION"; then
+  go -C test/peers build -o "$PWD/.bin/livesim2" github.com/Dash-Industry-Forum/livesim2/cmd/livesim2
+  echo "$LIVESIM2_VERSION" >.bin/livesim2.version
+fi
+echo "encoders: livesim2 $LIVESIM2_VERSION in .bin/; xmllint: $(xmllint --version 2>&1 | head -1)"

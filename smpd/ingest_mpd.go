@@ -27,7 +27,8 @@ type IngestTrack struct {
 	Codecs          string
 	Bandwidth       uint32
 	Width, Height   uint32
-	Lang            string
+	Lang            string   // AdaptationSet@lang
+	Label           string   // the Representation's first Label, else the AdaptationSet's (ISO/IEC 23009-1 5.3.10)
 	Roles           []string // Role descriptors as "schemeIdUri value", the form of trackfile.TrackInfo.Roles
 	Init            string   // SegmentTemplate@initialization with $RepresentationID$ (and $Bandwidth$) substituted
 	Media           string   // SegmentTemplate@media with $RepresentationID$ (and $Bandwidth$) substituted
@@ -102,6 +103,7 @@ func ingestTrack(p *mpd.Period, a *mpd.AdaptationSetType, r *mpd.RepresentationT
 		Width:       firstNonZero(r.Width, a.Width),
 		Height:      firstNonZero(r.Height, a.Height),
 		Lang:        a.Lang,
+		Label:       firstLabel(r.Labels, a.Labels),
 	}
 	if a.Id != nil {
 		t.AdaptationSetID = strconv.FormatUint(uint64(*a.Id), 10)
@@ -264,6 +266,19 @@ func parseDateTime(dt mpd.DateTime) (time.Time, error) {
 		}
 	}
 	return t.UTC(), nil
+}
+
+// firstLabel returns the text of the first non-empty Label of the first
+// level that has one.
+func firstLabel(levels ...[]*mpd.LabelType) string {
+	for _, labels := range levels {
+		for _, l := range labels {
+			if l != nil && strings.TrimSpace(l.Value) != "" {
+				return strings.TrimSpace(l.Value)
+			}
+		}
+	}
+	return ""
 }
 
 func firstNonEmpty(s ...string) string {

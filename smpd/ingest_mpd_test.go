@@ -65,7 +65,7 @@ func TestParseIngestMPD(t *testing.T) {
 				Roles: []string{"urn:mpeg:dash:role:2011 main"}, Init: "video-1280/init.m4s", Media: "video-1280/$Time$.m4s", Timescale: 90000, StartNumber: 1},
 			{ID: "video-640", AdaptationSetID: "1", ContentType: "video", MimeType: "video/mp4", Codecs: "avc1.64001e", Bandwidth: 800000, Width: 640, Height: 360,
 				Roles: []string{"urn:mpeg:dash:role:2011 main"}, Init: "video-640/init.m4s", Media: "video-640/$Time$.m4s", Timescale: 90000, StartNumber: 1},
-			{ID: "audio-en", AdaptationSetID: "2", ContentType: "audio", MimeType: "audio/mp4", Codecs: "mp4a.40.2", Bandwidth: 128000, Lang: "en",
+			{ID: "audio-en", AdaptationSetID: "2", ContentType: "audio", MimeType: "audio/mp4", Codecs: "mp4a.40.2", Bandwidth: 128000, Lang: "en", Label: "English",
 				Roles: []string{"urn:mpeg:dash:role:2011 main"}, Init: "audio-en/init.m4s", Media: "audio-en/$Time$.m4s", Timescale: 48000, StartNumber: 1},
 			{ID: "text-en", AdaptationSetID: "3", ContentType: "text", MimeType: "application/mp4", Codecs: "stpp.ttml.im1t", Bandwidth: 2000, Lang: "en",
 				Roles: []string{"urn:mpeg:dash:role:2011 subtitle"}, Init: "text-en/init.m4s", Media: "text-en/$Time$.m4s", Timescale: 1000, StartNumber: 1},
@@ -267,5 +267,28 @@ func TestParseIngestMPDGreaterThan(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("ParseIngestMPD hangs on '>' in character data")
+	}
+}
+
+// IngestTrack.Label is the Representation's Label, else the AdaptationSet's.
+func TestIngestTrackLabel(t *testing.T) {
+	raw := []byte(`<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="dynamic"><Period>
+  <AdaptationSet contentType="audio" lang="sv"><Label> Svenska </Label>
+    <SegmentTemplate initialization="$RepresentationID$/init.cmfa" media="$RepresentationID$/$Number$.cmfa" duration="2"/>
+    <Representation id="a1" bandwidth="1"><Label>Svenska, syntolkning</Label></Representation>
+    <Representation id="a2" bandwidth="1"/>
+  </AdaptationSet>
+  <AdaptationSet contentType="audio">
+    <Representation id="a3" bandwidth="1"><Label></Label></Representation>
+  </AdaptationSet></Period></MPD>`)
+	m, err := ParseIngestMPD(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"a1": "Svenska, syntolkning", "a2": "Svenska", "a3": ""}
+	for _, tr := range m.Tracks {
+		if tr.Label != want[tr.ID] {
+			t.Errorf("%s: Label %q, want %q", tr.ID, tr.Label, want[tr.ID])
+		}
 	}
 }

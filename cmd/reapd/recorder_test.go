@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -27,6 +28,7 @@ type recordingProxy struct {
 	bodies  map[string][][]byte // path → acknowledged bodies, in order
 	refused []string            // "METHOD path: status (bytes)" of the other answers
 	conns   map[net.Conn]http.ConnState
+	flying  map[*http.Request]time.Time // requests not answered yet, since when
 }
 
 func newRecordingProxy(t *testing.T, addr string) *recordingProxy {
@@ -34,7 +36,7 @@ func newRecordingProxy(t *testing.T, addr string) *recordingProxy {
 	target := &url.URL{Scheme: "http", Host: addr}
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	proxy.FlushInterval = -1
-	rp := &recordingProxy{bodies: map[string][][]byte{}, conns: map[net.Conn]http.ConnState{}}
+	rp := &recordingProxy{bodies: map[string][][]byte{}, conns: map[net.Conn]http.ConnState{}, flying: map[*http.Request]time.Time{}}
 	rp.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var buf bytes.Buffer
 		r = r.WithContext(context.WithoutCancel(r.Context()))
@@ -43,6 +45,9 @@ func newRecordingProxy(t *testing.T, addr string) *recordingProxy {
 			io.Closer
 		}{io.TeeReader(r.Body, &buf), r.Body}
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		rp.mu.Lock()
+		rp.flying[r] = time.Now()
+		rp.mu.Unlock()
 		// Deferred: when the encoder has hung up, the proxy fails to copy
 		// reapd's answer to it and panics (http.ErrAbortHandler), after
 		// reapd answered.
@@ -64,11 +69,12 @@ func newRecordingProxy(t *testing.T, addr string) *recordingProxy {
 
 // record notes a POST or PUT and reapd's answer to it.
 func (rp *recordingProxy) record(r *http.Request, status int, body []byte) {
+	rp.mu.Lock()
+	defer rp.mu.Unlock()
+	delete(rp.flying, r)
 	if r.Method != http.MethodPost && r.Method != http.MethodPut {
 		return
 	}
-	rp.mu.Lock()
-	defer rp.mu.Unlock()
 	if status == http.StatusOK {
 		rp.bodies[r.URL.Path] = append(rp.bodies[r.URL.Path], body)
 	} else {
@@ -116,6 +122,27 @@ func (rp *recordingProxy) notAcked() []string {
 	rp.mu.Lock()
 	defer rp.mu.Unlock()
 	return append([]string(nil), rp.refused...)
+}
+
+// inFlight lists the requests reapd has not answered yet, oldest first:
+// "METHOD path (for 12.3s)".
+func (rp *recordingProxy) inFlight() []string {
+	rp.mu.Lock()
+	defer rp.mu.Unlock()
+	type req struct {
+		what  string
+		since time.Time
+	}
+	var reqs []req
+	for r, since := range rp.flying {
+		reqs = append(reqs, req{r.Method + " " + r.URL.Path, since})
+	}
+	slices.SortFunc(reqs, func(a, b req) int { return a.since.Compare(b.since) })
+	out := make([]string, len(reqs))
+	for i, r := range reqs {
+		out[i] = fmt.Sprintf("%s (for %v)", r.what, time.Since(r.since).Round(100*time.Millisecond))
+	}
+	return out
 }
 
 // statusWriter remembers the status a handler answered with.

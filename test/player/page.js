@@ -10,8 +10,10 @@
 
 (function () {
   // One entry per player: (video, url, rec, cfg) starts loading, wires the
-  // player's error events into rec.errors and returns a function that reads
-  // the player's notion of where the content starts. cfg.startAt, when set,
+  // player's error events into rec.errors and returns { start, hasVideo }:
+  // start reads the player's notion of where the content starts, hasVideo
+  // whether the player found a video track in the manifest (false until it
+  // has parsed it, and for video it filtered out as unplayable). cfg.startAt, when set,
   // is handed to the player's own start-position API (what a web page that
   // plays "from 10:32:05" would do); by default the manifest alone decides.
   const players = {
@@ -26,12 +28,17 @@
       if (cfg.startAt !== null) p.initialize(video, url, true, cfg.startAt);
       else p.initialize(video, url, true);
       window.__player = p;
-      return () => {
-        // dash.js keeps the PTO in seconds on the Representation it plays.
-        const r = p.getCurrentRepresentationForType && p.getCurrentRepresentationForType('video');
-        if (!r || !r.adaptation || !r.adaptation.period) return null;
-        return { mediaTime: r.presentationTimeOffset || 0, elementTime: r.adaptation.period.start || 0,
-          source: 'dashjs representation PTO' };
+      return {
+        start() {
+          // dash.js keeps the PTO in seconds on the Representation it plays.
+          const r = p.getCurrentRepresentationForType && p.getCurrentRepresentationForType('video');
+          if (!r || !r.adaptation || !r.adaptation.period) return null;
+          return { mediaTime: r.presentationTimeOffset || 0, elementTime: r.adaptation.period.start || 0,
+            source: 'dashjs representation PTO' };
+        },
+        hasVideo() {
+          try { return p.getTracksFor('video').length > 0; } catch (e) { return false; }
+        },
       };
     },
 
@@ -44,9 +51,12 @@
         .then(() => video.play())
         .catch((e) => rec.errors.push(`shaka load: ${describe(e)}`));
       window.__player = p;
-      // Shaka's compiled build hides segment offsets; read the MPD's own
-      // Period@start and PTO (the same numbers shaka derives its offset from).
-      return () => rec.manifestStart;
+      return {
+        // Shaka's compiled build hides segment offsets; read the MPD's own
+        // Period@start and PTO (the same numbers shaka derives its offset from).
+        start: () => rec.manifestStart,
+        hasVideo: () => p.getVariantTracks().some((t) => !!(t.videoCodec || t.width)),
+      };
     },
 
     hlsjs(video, url, rec, cfg) {
@@ -56,7 +66,10 @@
         // Non-fatal errors are retried by hls.js itself: keep them as warnings.
         (d.fatal ? rec.errors : rec.warnings).push(msg);
       });
-      let first = null;
+      let first = null, videoBuffer = false;
+      // A media playlist names no codecs: the video track shows when
+      // hls.js has parsed the first init segment.
+      p.on(Hls.Events.BUFFER_CODECS, (_, d) => { if (d && d.video) videoBuffer = true; });
       p.on(Hls.Events.LEVEL_LOADED, (_, d) => {
         const f = d.details && d.details.fragments && d.details.fragments[0];
         if (f && !first) first = f;
@@ -68,13 +81,16 @@
       p.loadSource(url);
       p.attachMedia(video);
       window.__player = p;
-      return () => {
-        if (!first) return null;
-        // EXT-X-PROGRAM-DATE-TIME of the first segment, when the playlist has
-        // one; else the segment's own start on the element timeline.
-        const pdt = first.programDateTime;
-        return { mediaTime: pdt ? pdt / 1000 : first.start, elementTime: first.start,
-          source: pdt ? 'hlsjs fragment.programDateTime' : 'hlsjs fragment.start' };
+      return {
+        start() {
+          if (!first) return null;
+          // EXT-X-PROGRAM-DATE-TIME of the first segment, when the playlist has
+          // one; else the segment's own start on the element timeline.
+          const pdt = first.programDateTime;
+          return { mediaTime: pdt ? pdt / 1000 : first.start, elementTime: first.start,
+            source: pdt ? 'hlsjs fragment.programDateTime' : 'hlsjs fragment.start' };
+        },
+        hasVideo: () => videoBuffer || (p.levels || []).some((l) => !!(l.videoCodec || l.width)),
       };
     },
   };
@@ -93,8 +109,7 @@
   // dashStart reads the first Period@start and the PTO/timescale of its first
   // video SegmentTemplate (or SegmentBase), inherited down AdaptationSet and
   // Representation as in ISO/IEC 23009-1 5.3.9.
-  async function dashStart(url) {
-    const text = await (await fetch(url)).text();
+  function dashStart(text) {
     const doc = new DOMParser().parseFromString(text, 'application/xml');
     const period = doc.getElementsByTagName('Period')[0];
     if (!period) return null;
@@ -117,9 +132,32 @@
     return { mediaTime: pto / ts, elementTime: seconds(period.getAttribute('start')), source: 'MPD Period@start and PTO' };
   }
 
+  // Video codecs by their RFC 6381 sample entry (ISO/IEC 14496-15, VP9,
+  // AV1, Dolby Vision, VVC).
+  const videoCodec = /(^|[\s,"])(avc[1-4]|hvc1|hev1|dvh1|dvhe|vp0[89]|av01|vvc1|vvi1)(\.|[\s,"]|$)/;
+
+  // manifestHasVideo tells from the manifest text whether it offers video:
+  // for DASH an AdaptationSet or Representation with contentType or
+  // mimeType video or a video codec; for HLS a variant with a RESOLUTION or
+  // a video codec (RFC 8216bis 4.4.6.2). A media playlist says nothing.
+  function manifestHasVideo(text) {
+    if (/^#EXTM3U/.test(text)) {
+      return text.split('\n').some((l) => l.startsWith('#EXT-X-STREAM-INF:') &&
+        (/RESOLUTION=/.test(l) || videoCodec.test((/CODECS="([^"]*)"/.exec(l) || [])[1] || '')));
+    }
+    const doc = new DOMParser().parseFromString(text, 'application/xml');
+    for (const tag of ['AdaptationSet', 'Representation', 'ContentComponent']) {
+      for (const el of doc.getElementsByTagName(tag)) {
+        if (el.getAttribute('contentType') === 'video' || /^video\//.test(el.getAttribute('mimeType') || '') ||
+          videoCodec.test(el.getAttribute('codecs') || '')) return true;
+      }
+    }
+    return false;
+  }
+
   window.runHarness = async function (cfg) {
     const video = document.querySelector('video');
-    const rec = { errors: [], warnings: [], manifestStart: null };
+    const rec = { errors: [], warnings: [], manifestStart: null, manifestVideo: null };
     const t0 = performance.now();
     const elapsed = () => (performance.now() - t0) / 1000;
 
@@ -131,10 +169,26 @@
     // rejection nobody handled is usually a player's internal noise.
     window.addEventListener('error', (e) => rec.errors.push(`uncaught: ${e.message}`));
     window.addEventListener('unhandledrejection', (e) => rec.warnings.push(`unhandled rejection: ${describe(e.reason)}`));
-    if (cfg.player === 'shaka' || cfg.player === 'dashjs') {
-      dashStart(cfg.url).then((s) => { rec.manifestStart = s; }).catch(() => {});
-    }
-    const startOf = players[cfg.player](video, cfg.url, rec, cfg);
+    // The manifest as the page can read it (CORS applies as to the player).
+    fetch(cfg.url).then((r) => r.text()).then((text) => {
+      rec.manifestVideo = manifestHasVideo(text);
+      if (cfg.player === 'shaka' || cfg.player === 'dashjs') rec.manifestStart = dashStart(text);
+    }).catch(() => {});
+    const handle = players[cfg.player](video, cfg.url, rec, cfg);
+    const startOf = handle.start;
+    // Whether this run must decode video: cfg.video 'required' or
+    // 'optional' says so; 'auto' (the default) expects video when the
+    // manifest or the player shows a video track.
+    const videoExpected = () => {
+      if (cfg.video === 'required') return { expected: true, source: 'caller' };
+      if (cfg.video === 'optional') return { expected: false, source: 'caller' };
+      if (rec.manifestVideo) return { expected: true, source: 'manifest' };
+      let player = false;
+      try { player = handle.hasVideo(); } catch (e) { player = false; }
+      if (player) return { expected: true, source: 'player' };
+      if (video.videoWidth > 0) return { expected: true, source: 'element' };
+      return { expected: false, source: 'manifest, player and element' };
+    };
 
     // The first displayed frame. requestVideoFrameCallback reports the media
     // time of each frame the compositor actually showed. A player that seeks
@@ -142,12 +196,15 @@
     // seek, so the frame on screen when 'playing' fires counts only if it
     // belongs to the current position; otherwise the next presented one does.
     // Only then is the rate raised, so the start is seen at normal speed.
-    let lastFrame = null, firstFrame = null, firstBufferedStart = null, startTime = null;
+    let lastFrame = null, firstFrame = null, firstBufferedStart = null, startTime = null, framesAtStart = 0;
+    const totalFrames = () => (video.getVideoPlaybackQuality ? video.getVideoPlaybackQuality().totalVideoFrames : 0);
     // The content start as the player saw it when playback began: later,
     // in a multi-Period window, the player's current Period is another one.
     let startInfo = null;
+    // Without video to wait for (an audio-only manifest), the rate goes up
+    // as soon as playback starts.
     const speedUp = () => {
-      if (startTime !== null && (firstFrame !== null || !video.requestVideoFrameCallback)) {
+      if (startTime !== null && (firstFrame !== null || !video.requestVideoFrameCallback || !videoExpected().expected)) {
         video.playbackRate = cfg.rate;
       }
     };
@@ -161,6 +218,7 @@
     }
     video.addEventListener('playing', () => {
       startTime = video.currentTime;
+      framesAtStart = totalFrames();
       startInfo = startOf();
       if (video.buffered.length) firstBufferedStart = video.buffered.start(0);
       if (lastFrame !== null && lastFrame <= startTime + 0.001 && startTime - lastFrame < 0.1) firstFrame = lastFrame;
@@ -173,6 +231,7 @@
     let maxTime = 0, lastProgress = 0;
     const done = (ok, why) => {
       const q = video.getVideoPlaybackQuality ? video.getVideoPlaybackQuality() : {};
+      const vx = videoExpected();
       const s = startInfo || startOf() || rec.manifestStart;
       const played = startTime === null ? 0 : maxTime - startTime;
       const firstShown = firstFrame !== null ? firstFrame : startTime;
@@ -189,6 +248,8 @@
         duration: Number.isFinite(video.duration) ? video.duration : null,
         playbackRate: video.playbackRate,
         framesDecoded: q.totalVideoFrames || 0, framesDropped: q.droppedVideoFrames || 0,
+        framesAtStart, videoWidth: video.videoWidth, videoHeight: video.videoHeight,
+        videoExpected: vx.expected, videoExpectedSource: vx.source,
         errors: rec.errors, warnings: rec.warnings, wallSeconds: elapsed(),
       };
       if (ok && cfg.expectStart !== null) {
@@ -213,10 +274,16 @@
         const played = startTime === null ? 0 : maxTime - startTime;
         let result = null;
         if (rec.errors.length) result = done(false, rec.errors[0]);
-        else if (played > cfg.minSeconds && (video.getVideoPlaybackQuality().totalVideoFrames > 0 || video.videoWidth === 0)) {
-          // Decoded frames prove the time came from media, not a bare clock
-          // (a stream without video has videoWidth 0 and no frames).
-          result = done(true, '');
+        else if (played > cfg.minSeconds) {
+          // Frames decoded while it played prove the time came from video,
+          // not from audio alone or a bare clock. Without video expected,
+          // the played time is enough.
+          const vx = videoExpected(), decoded = totalFrames() - framesAtStart;
+          if (!vx.expected || (decoded > 0 && video.videoWidth > 0)) result = done(true, '');
+          else {
+            result = done(false, `no video: ${played.toFixed(2)} s played with ${decoded} video frames decoded ` +
+              `(videoWidth ${video.videoWidth}) although video is expected (${vx.source})`);
+          }
         } else if (video.ended) result = done(false, `media ended after ${played.toFixed(2)} s played`);
         else if (cfg.stallSeconds > 0 && elapsed() - lastProgress > cfg.stallSeconds) {
           result = done(false, `stalled: no progress for ${cfg.stallSeconds} s at currentTime ${video.currentTime} ` +

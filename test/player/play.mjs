@@ -2,12 +2,21 @@
 // play.mjs: plays one manifest in a real headless Chromium with one of the
 // JavaScript players reapd's users run (dash.js, shaka-player, hls.js) and
 // prints ONE JSON line with what happened. Exit 0 when playback advanced by
-// more than --min-seconds of media with no player error, else 1.
+// more than --min-seconds of media with no player error and, when video is
+// expected, with video frames decoded meanwhile (videoWidth > 0 and
+// getVideoPlaybackQuality().totalVideoFrames advancing), else 1.
 //
 //   node test/player/play.mjs --player dashjs|shaka|hlsjs --url MANIFEST_URL
 //        [--min-seconds 60] [--timeout-seconds 120] [--expect-start EPOCH_OR_SECONDS]
 //        [--start-tolerance 0.041] [--start-at SECONDS] [--stall-seconds 10] [--rate 16]
-//        [--chromium /usr/bin/chromium]
+//        [--video auto|required|optional] [--chromium /usr/bin/chromium]
+//
+// --video: auto (the default) expects video when the manifest (an
+// AdaptationSet, Representation or HLS variant with video) or the player
+// shows a video track; required always, optional never. A run that plays its
+// --min-seconds with video expected but no frame decoded fails ("no video"):
+// a player that dropped the video and played the audio alone did not play
+// the manifest.
 //
 // Speed: once the first frame is on screen the page sets video.playbackRate to
 // --rate (16, Chromium's maximum), so 60 s of media play in about 4 s while
@@ -59,11 +68,13 @@ function parse() {
       'stall-seconds': { type: 'string', default: '10' }, // 0: wait for the deadline
       'start-tolerance': { type: 'string', default: '0.041' }, // one frame at 25 fps, plus rounding
       rate: { type: 'string', default: '16' },
+      video: { type: 'string', default: 'auto' },
       chromium: { type: 'string', default: '/usr/bin/chromium' },
     },
   });
   if (!libs[values.player]) throw new Error(`--player must be one of ${Object.keys(libs).join(', ')}`);
   if (!values.url) throw new Error('--url is required');
+  if (!['auto', 'required', 'optional'].includes(values.video)) throw new Error('--video must be auto, required or optional');
   const num = (k) => {
     const v = Number(values[k]);
     if (!Number.isFinite(v)) throw new Error(`--${k}: not a number: ${values[k]}`);
@@ -81,7 +92,7 @@ function parse() {
     timeoutSeconds: num('timeout-seconds'), expectStart, startTolerance: num('start-tolerance'),
     rate: num('rate'), chromium: values.chromium,
     startAt: values['start-at'] === undefined ? null : num('start-at'),
-    stallSeconds: num('stall-seconds'),
+    stallSeconds: num('stall-seconds'), video: values.video,
   };
 }
 
@@ -150,7 +161,7 @@ async function main() {
     const run = page.evaluate((c) => window.runHarness(c), {
       player: cfg.player, url: cfg.url, minSeconds: cfg.minSeconds, rate: cfg.rate,
       expectStart: cfg.expectStart, startTolerance: cfg.startTolerance, deadlineSeconds,
-      startAt: cfg.startAt, stallSeconds: cfg.stallSeconds,
+      startAt: cfg.startAt, stallSeconds: cfg.stallSeconds, video: cfg.video,
     });
     return await Promise.race([run, crashed, watchdog]);
   } catch (e) {

@@ -15,13 +15,20 @@
 // sets video.playbackRate to [Options.Rate] (16 by default, Chromium's
 // maximum), so 60 s of media take about 4 s while every frame still passes
 // through MSE and the decoder. It succeeds once video.currentTime has
-// advanced by more than [Options.MinSeconds] with video frames decoded and no
-// error: dash.js "error"/"playbackError" events, shaka "error" events and a
-// rejected load, hls.js fatal errors (non-fatal ones are retried by hls.js and
-// reported as warnings), the video element's "error", or an uncaught
-// exception. It fails at the end of the media, after [Options.StallSeconds]
-// without progress (a player that silently plays nothing, as dash.js and
-// shaka do with a static MPD whose segments carry epoch times and no
+// advanced by more than [Options.MinSeconds] with no error and, when video is
+// expected, with video decoded meanwhile: videoWidth > 0 and
+// getVideoPlaybackQuality().totalVideoFrames above its value when playback
+// started ([Result.FramesAtStart], [Result.FramesDecoded]). Video is
+// expected ([Options.Video], default [VideoAuto]) when the manifest offers it
+// or the player found a video track, so a player that drops a manifest's
+// video (unplayable codec, a SourceBuffer it could not add) and plays the
+// audio alone fails with "no video". The errors that fail a run: dash.js
+// "error"/"playbackError" events, shaka "error" events and a rejected load,
+// hls.js fatal errors (non-fatal ones are retried by hls.js and reported as
+// warnings), the video element's "error", or an uncaught exception. It also
+// fails at the end of the media, after [Options.StallSeconds] without
+// progress (a player that silently plays nothing, as dash.js and shaka do
+// with a static MPD whose segments carry epoch times and no
 // presentationTimeOffset), or at [Options.Timeout].
 //
 // # Where the content starts

@@ -22,8 +22,11 @@ const fixtureEpoch = 1_700_000_000
 // fixture is one encode of 76 s of testsrc2 320x180 + a 440 Hz tone as
 // H.264/AAC with 2 s GOPs and segments, muxed as
 //
-//	dash/manifest.mpd  static, SegmentTemplate+SegmentTimeline, PTO = epoch
-//	dash/nopto.mpd     the same without presentationTimeOffset (plays nothing)
+//	dash/manifest.mpd   static, SegmentTemplate+SegmentTimeline, PTO = epoch
+//	dash/nopto.mpd      the same without presentationTimeOffset (plays nothing)
+//	dash/audio-only.mpd manifest.mpd without its video AdaptationSet
+//	dash/bad-video.mpd  manifest.mpd whose video codec no browser decodes (VVC):
+//	                    players drop the video and play the audio alone
 //	hls/index.m3u8     VoD fMP4 with EXT-X-PROGRAM-DATE-TIME
 type fixture struct {
 	dir string
@@ -141,7 +144,20 @@ func addPTO(dir string) error {
 	if n != 2 {
 		return fmt.Errorf("nopto.mpd: %d SegmentTemplates with a timescale, want 2", n)
 	}
-	return os.WriteFile(filepath.Join(dir, "manifest.mpd"), []byte(out), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "manifest.mpd"), []byte(out), 0o644); err != nil {
+		return err
+	}
+	videoSet := regexp.MustCompile(`(?s)\s*<AdaptationSet[^>]*contentType="video".*?</AdaptationSet>`)
+	audioOnly := videoSet.ReplaceAllString(out, "")
+	videoCodec := regexp.MustCompile(`codecs="avc1\.[0-9a-fA-F]+"`)
+	badVideo := videoCodec.ReplaceAllString(out, `codecs="vvc1.1.L51.CQA.O1+3"`)
+	if audioOnly == out || badVideo == out {
+		return fmt.Errorf("manifest.mpd: no video AdaptationSet or avc1 codec to change")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "audio-only.mpd"), []byte(audioOnly), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "bad-video.mpd"), []byte(badVideo), 0o644)
 }
 
 // firstPDT reads the first EXT-X-PROGRAM-DATE-TIME: ffmpeg stamps the wall

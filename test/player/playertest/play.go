@@ -20,6 +20,31 @@ const (
 	HLSJS  = "hlsjs"  // hls.js, HLS
 )
 
+// Video says whether a run must decode video frames.
+type Video int
+
+const (
+	// VideoAuto (the default) expects video when the manifest offers it
+	// (an AdaptationSet, Representation or HLS variant with video) or the
+	// player found a video track.
+	VideoAuto Video = iota
+	// VideoRequired always expects video: an audio-only manifest fails.
+	VideoRequired
+	// VideoOptional never expects video: the played time is enough (the
+	// harness's behaviour before video was checked).
+	VideoOptional
+)
+
+func (v Video) flag() string {
+	switch v {
+	case VideoRequired:
+		return "required"
+	case VideoOptional:
+		return "optional"
+	}
+	return "auto"
+}
+
 // Options tune one [Play] run; the zero value means the defaults.
 type Options struct {
 	// MinSeconds of media that must play; default 60.
@@ -41,6 +66,8 @@ type Options struct {
 	// Rate is video.playbackRate once the first frame is shown; default 16.
 	// Use 1 for dynamic manifests, which cannot run ahead of the live edge.
 	Rate float64
+	// Video says whether video frames must be decoded; default VideoAuto.
+	Video Video
 }
 
 // Result is what play.mjs saw. Pointers are nil where the player reported
@@ -70,10 +97,23 @@ type Result struct {
 	// FirstDisplayedTime is the content time of the first displayed frame.
 	FirstDisplayedTime *float64 `json:"firstDisplayedTime"`
 	Duration           *float64 `json:"duration"`
-	FramesDecoded      int      `json:"framesDecoded"`
-	FramesDropped      int      `json:"framesDropped"`
-	Errors             []string `json:"errors"`
-	Warnings           []string `json:"warnings"`
+	// FramesDecoded and FramesDropped are the video element's
+	// getVideoPlaybackQuality() totals at the end, FramesAtStart the total
+	// when playback started: a run with video expected passes only when
+	// FramesDecoded > FramesAtStart and VideoWidth > 0.
+	FramesDecoded int `json:"framesDecoded"`
+	FramesDropped int `json:"framesDropped"`
+	FramesAtStart int `json:"framesAtStart"`
+	VideoWidth    int `json:"videoWidth"`
+	VideoHeight   int `json:"videoHeight"`
+	// VideoExpected says whether the run had to decode video, and
+	// VideoExpectedSource why: "caller" (Options.Video), "manifest",
+	// "player", "element" (the video element has a picture size), or
+	// "manifest, player and element" when none shows video.
+	VideoExpected       bool     `json:"videoExpected"`
+	VideoExpectedSource string   `json:"videoExpectedSource"`
+	Errors              []string `json:"errors"`
+	Warnings            []string `json:"warnings"`
 	// WallSeconds is the page's own time (without browser start-up);
 	// Elapsed the whole run.
 	WallSeconds float64       `json:"wallSeconds"`
@@ -81,8 +121,9 @@ type Result struct {
 }
 
 func (r Result) String() string {
-	s := fmt.Sprintf("%s ok=%v played=%.2fs in %v (frames %d, dropped %d)", r.Player, r.OK, r.Played,
-		r.Elapsed.Round(100*time.Millisecond), r.FramesDecoded, r.FramesDropped)
+	s := fmt.Sprintf("%s ok=%v played=%.2fs in %v (video %dx%d expected=%v, frames %d decoded, %d at start, %d dropped)",
+		r.Player, r.OK, r.Played, r.Elapsed.Round(100*time.Millisecond), r.VideoWidth, r.VideoHeight, r.VideoExpected,
+		r.FramesDecoded, r.FramesAtStart, r.FramesDropped)
 	if r.FirstDisplayedTime != nil {
 		s += " firstDisplayed=" + strconv.FormatFloat(*r.FirstDisplayedTime, 'f', 3, 64)
 	}
@@ -130,6 +171,7 @@ func Play(t testing.TB, player, manifestURL string, opts Options) Result {
 	if opts.Rate != 0 {
 		args = append(args, "--rate", num(opts.Rate))
 	}
+	args = append(args, "--video", opts.Video.flag())
 
 	browsers <- struct{}{}
 	defer func() { <-browsers }()

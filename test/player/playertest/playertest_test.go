@@ -87,6 +87,38 @@ func TestFailures(t *testing.T) {
 	})
 }
 
+// Video is checked: a manifest with video passes only when video frames
+// were decoded, one without video passes on its audio unless the caller
+// requires video.
+func TestVideoExpected(t *testing.T) {
+	base, _ := media(t)
+	short := Options{MinSeconds: 4, Timeout: time.Minute}
+	for _, p := range []string{DashJS, Shaka} {
+		t.Run(p+"/audio only", func(t *testing.T) {
+			res := Play(t, p, base+"/dash/audio-only.mpd", short)
+			if !res.OK || res.VideoExpected || res.FramesDecoded != 0 {
+				t.Errorf("an audio-only manifest must pass without video, got %v", res)
+			}
+		})
+	}
+	req := short
+	req.Video = VideoRequired
+	if res := Play(t, DashJS, base+"/dash/audio-only.mpd", req); res.OK || !strings.Contains(res.Reason, "no video") {
+		t.Errorf("VideoRequired: an audio-only manifest must fail with no video, got %v", res)
+	}
+	// dash.js drops the AdaptationSet whose codec Chromium cannot decode
+	// and plays the audio: that is not the manifest played.
+	res := Play(t, DashJS, base+"/dash/bad-video.mpd", short)
+	if res.OK || !res.VideoExpected || res.VideoExpectedSource != "manifest" {
+		t.Errorf("a manifest whose video is not decoded must fail, got %v (%s)", res, res.VideoExpectedSource)
+	}
+	opt := short
+	opt.Video = VideoOptional
+	if res := Play(t, DashJS, base+"/dash/bad-video.mpd", opt); !res.OK || res.VideoExpected {
+		t.Errorf("VideoOptional: the audio alone must pass, got %v", res)
+	}
+}
+
 func ptr(p *float64) any {
 	if p == nil {
 		return nil
