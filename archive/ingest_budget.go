@@ -102,9 +102,10 @@ type budgetBody struct {
 	// long-running Streams() POST holds one segment and one box): bytes
 	// read beyond it are assumed released, as the reader keeps no more.
 	maxHeld  int64
-	reserved int64 // body bytes reserved from b
-	held     int64 // body bytes read and not released
-	err      error // the first read error other than io.EOF
+	reserved int64       // body bytes reserved from b
+	held     int64       // body bytes read and not released
+	err      error       // the first read error other than io.EOF
+	clock    *storeClock // stopped while a read waits for the client; nil: none
 }
 
 // newBudgetBody wraps r. It reserves first bytes at once (a granule for a
@@ -123,6 +124,10 @@ func newBudgetBody(r io.Reader, b *ingestBudget, first, maxHeld int64) (*budgetB
 // granule if the budget has room for it, else what room is left. With no
 // room at all it fails with ErrOverBudget, unless the body is at its end.
 func (bb *budgetBody) Read(p []byte) (int, error) {
+	if bb.clock != nil {
+		bb.clock.waiting()
+		defer bb.clock.working()
+	}
 	if len(p) > budgetGranule {
 		p = p[:budgetGranule]
 	}

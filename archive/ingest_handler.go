@@ -1,7 +1,6 @@
 package archive
 
 import (
-	"context"
 	"crypto/subtle"
 	"errors"
 	"fmt"
@@ -62,10 +61,12 @@ func (a *Archiver) handleIngest(w http.ResponseWriter, r *http.Request) {
 	} else {
 		// A segment received whole is staged even if the encoder
 		// hangs up before the answer (ffmpeg does at exit): the
-		// store writes do not follow the request's cancellation.
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), a.opts.StoreTimeout)
-		defer cancel()
-		err = c.ingestMedia(ctx, track, body, streams)
+		// store writes do not follow the request's cancellation, and
+		// are bounded by StoreTimeout between reads of the body.
+		clock := newStoreClock(r.Context(), a.opts.StoreTimeout)
+		defer clock.stop()
+		body.clock = clock
+		err = c.ingestMedia(clock, track, body, streams)
 	}
 	if err != nil && body.err != nil {
 		err = bodyFailure(body.err, r.Context().Err() != nil)

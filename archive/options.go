@@ -32,9 +32,11 @@ type Options struct {
 	// ClaimLease is how long another archiver's claim on a period it is
 	// finalizing is respected before this one takes over; default 2 min.
 	ClaimLease time.Duration
-	// StoreTimeout bounds the store writes of one ingest request; default
-	// 20 s (a live encoder's retry is worth more than a long wait on a
-	// store that hangs).
+	// StoreTimeout bounds the time an ingest request spends on the store
+	// (and on what it read) at a stretch, between reads of its body — not
+	// the request, so a long-running Streams() POST may last for ever;
+	// default 20 s (a live encoder's retry is worth more than a long wait
+	// on a store that hangs).
 	StoreTimeout time.Duration
 	// IngestMemory is the process-wide budget for ingest bytes in flight:
 	// the memory of request bodies read and not yet staged (a byte read

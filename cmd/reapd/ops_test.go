@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"os"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/reapd/reapd/blobstore/blobstoretest"
 )
 
 // metricsGet fetches /metrics with an optional Authorization header.
@@ -115,5 +118,38 @@ func TestStartupRemovesStaleTemp(t *testing.T) {
 	}
 	if !strings.Contains(p.logs.String(), "removed temporary files left by interrupted writes") {
 		t.Errorf("the clean-up was not logged")
+	}
+}
+
+// TestReadyzCanaryOnRealStores: /readyz is ready on real S3 and GCS
+// servers (the canary under .reapd/ is a valid key there), leaves no
+// canary behind, and fails while the server is down.
+func TestReadyzCanaryOnRealStores(t *testing.T) {
+	for _, kind := range []string{"s3", "gcs"} {
+		t.Run(kind, func(t *testing.T) {
+			var url string
+			var env []string
+			var stop func()
+			if kind == "s3" {
+				srv := blobstoretest.StartS3(t)
+				url, stop = srv.URL(), func() { srv.Stop(t) }
+			} else {
+				srv := blobstoretest.StartGCS(t)
+				url, env = srv.EnvURL()
+				stop = func() { srv.Stop(t) }
+			}
+			p := startReapdEnv(t, url, env, "--readyz-interval", "100ms")
+			if code := get(p.addr, "/readyz"); code != http.StatusOK {
+				t.Fatalf("/readyz: %d\n%s", code, tailLogs(p))
+			}
+			st := openStoreEnv(t, url, env)
+			if objs, err := st.List(context.Background(), canaryPrefix); err != nil || len(objs) != 0 {
+				t.Errorf("canaries left: %v, %v", objs, err)
+			}
+			stop()
+			if !poll(20*time.Second, func() bool { return get(p.addr, "/readyz") == http.StatusServiceUnavailable }) {
+				t.Errorf("/readyz still ready with the store down\n%s", tailLogs(p))
+			}
+		})
 	}
 }

@@ -151,7 +151,7 @@ func archiveOptions(f *serveFlags, fc *fileConfig) (*archive.Options, error) {
 	opts := &archive.Options{Defaults: base, Channels: map[string]archive.ChannelConfig{},
 		NoAutoCreate: f.noAutoCreate, MaxSegmentBytes: f.maxSegment, ClaimLease: f.claimLease,
 		IngestMemory: int64(f.ingestMemory), MaxAhead: f.maxAhead, MaxChannels: f.maxChannels,
-		MaxTracks: f.maxTracks, MaxMPDVersions: f.maxMPDVersion}
+		MaxTracks: f.maxTracks, MaxMPDVersions: f.maxMPDVersion, StoreTimeout: f.storeTimeout}
 	if fc.AutoCreate != nil && !*fc.AutoCreate {
 		opts.NoAutoCreate = true
 	}
