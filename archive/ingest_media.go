@@ -41,6 +41,7 @@ func (c *channel) ingestMedia(ctx context.Context, name string, body io.Reader, 
 		}
 		s := seg
 		seg = nil
+		defer releaseHeld(body, len(s)) // the ingest memory budget: these bytes are no longer held
 		return t.stage(ctx, s)
 	}
 	for {

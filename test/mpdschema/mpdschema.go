@@ -8,7 +8,7 @@
 // missing mapping fails instead of reaching for the network.
 //
 // DASH-MPD.xsd itself is looked up, in order, in $REAPD_DASH_SCHEMA_DIR,
-// testdata/dash-schema/ and ../shared/dash-schema/ beside the repository
+// then testdata/dash-schema/ (where it is committed)
 // (see testdata/dash-schema/README.md). xmllint comes from Debian's
 // libxml2-utils (make test-deps). A missing schema or xmllint fails the test;
 // it is never skipped.
@@ -105,7 +105,7 @@ func Locate() (schema, catalog string, err error) {
 	if _, err := os.Stat(catalog); err != nil {
 		return "", "", &toolError{fmt.Sprintf("no XML catalog for the xlink import: %v", err)}
 	}
-	dirs := []string{own, filepath.Join(filepath.Dir(root), "shared", "dash-schema")}
+	dirs := []string{own}
 	if d := os.Getenv("REAPD_DASH_SCHEMA_DIR"); d != "" {
 		dirs = append([]string{d}, dirs...)
 	}
