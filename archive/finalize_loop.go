@@ -138,8 +138,9 @@ func (c *channel) duePeriods(now time.Time) []int64 {
 }
 
 // completeLocked reports whether every track that staged media has period
-// k's whole span, contiguous in time: from a segment in the period's first
-// slot to one that ends in the next period's first slot (or with 'lmsg').
+// k's whole span, contiguous in time (from a segment in the period's first
+// slot to one that ends in the next period's first slot), or ended in it
+// with 'lmsg'.
 func (c *channel) completeLocked(k int64, p *pendingPeriod) bool {
 	if p.checked == p.gen {
 		return p.complete
@@ -153,6 +154,9 @@ func (c *channel) completeLocked(k int64, p *pendingPeriod) bool {
 				continue // ended in an earlier period
 			}
 			return false
+		}
+		if _, ok := p.ended[name]; ok {
+			continue // 'lmsg' in this period: the track needs nothing more (design section 4)
 		}
 		times := make([]uint64, 0, len(segs))
 		for t := range segs {
@@ -168,9 +172,6 @@ func (c *channel) completeLocked(k int64, p *pendingPeriod) bool {
 				return false // a hole
 			}
 			end = max(end, t+segs[t])
-		}
-		if e, ok := p.ended[name]; ok && e+segs[e] == end {
-			continue
 		}
 		if c.grid.SegmentIndex(end, ts) < next {
 			return false
