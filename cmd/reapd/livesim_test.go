@@ -97,38 +97,81 @@ var livesimProfiles = []livesimProfile{
 	{name: "redundant_testpic_2s", url: "/livesim2/testpic_2s/Manifest.mpd", sessions: 2, period: "10s"},
 }
 
+// TestLivesim2ToReapd starts every profile's reapd and push at once (the
+// pushes take real time), then checks the profiles one after the other
+// (the players run one at a time anyway). Parallel subtests would not do:
+// go test runs only GOMAXPROCS of them at once.
 func TestLivesim2ToReapd(t *testing.T) {
 	ls := livesim.Start(t)
-	for _, prof := range livesimProfiles {
-		t.Run(prof.name, func(t *testing.T) {
-			t.Parallel()
-			runLivesim(t, ls, prof)
-		})
+	runs := make([]*livesimRun, len(livesimProfiles))
+	for i, prof := range livesimProfiles {
+		runs[i] = startLivesimRun(t, ls, prof)
+	}
+	for _, r := range runs {
+		t.Run(r.prof.name, r.check)
 	}
 }
 
-func runLivesim(t *testing.T, ls *livesim.Server, prof livesimProfile) {
-	dir := t.TempDir()
-	store := "file://" + dir
+// livesimRun is one profile's reapd, recording proxy and pushes.
+type livesimRun struct {
+	prof    livesimProfile
+	dir     string
+	p       *proc
+	rec     *recordingProxy
+	started chan struct{} // closed once the pushes are started (or failed to)
+	pushes  []*livesim.Push
+	err     error
+}
+
+// startLivesimRun starts reapd and the proxy, and the pushes in the
+// background (a profile with a phase waits for it).
+func startLivesimRun(t *testing.T, ls *livesim.Server, prof livesimProfile) *livesimRun {
+	r := &livesimRun{prof: prof, dir: t.TempDir(), started: make(chan struct{})}
 	var flags []string
 	if prof.period != "" {
 		flags = []string{"--storage-period", prof.period, "--finalize-delay", "2s"}
 	}
-	p := startReapd(t, store, flags...)
-	rec := newRecordingProxy(t, p.addr)
+	r.p = startReapd(t, "file://"+r.dir, flags...)
+	r.rec = newRecordingProxy(t, r.p.addr)
 	// Registered after the proxy, so run before its Close: a reapd that
 	// hangs a request would otherwise keep Close waiting for ever.
-	t.Cleanup(p.kill)
+	t.Cleanup(r.p.kill)
+	go func() {
+		defer close(r.started)
+		if prof.phase != nil {
+			prof.phase.wait()
+		}
+		for range max(prof.sessions, 1) {
+			push, err := ls.StartPush(livesim.PushOptions{DestRoot: r.rec.srv.URL + "/ingest", DestName: "ch1",
+				URL: prof.url, Duration: livesimPushSeconds, StreamsURLs: prof.streams})
+			if err != nil {
+				r.err = err
+				return
+			}
+			r.pushes = append(r.pushes, push)
+		}
+	}()
+	t.Cleanup(func() {
+		<-r.started
+		for _, push := range r.pushes {
+			push.Cancel()
+		}
+	})
+	return r
+}
 
-	sessions := max(prof.sessions, 1)
-	if prof.phase != nil {
-		prof.phase.wait()
+// livesimDeadline bounds a push and its finalizing, from the push's start.
+const livesimDeadline = livesimPushSeconds*time.Second + 90*time.Second
+
+func (r *livesimRun) check(t *testing.T) {
+	<-r.started
+	if r.err != nil {
+		t.Fatalf("livesim2: %v", r.err)
 	}
-	pushes := make([]*livesim.Push, sessions)
-	for i := range pushes {
-		pushes[i] = ls.Push(t, livesim.PushOptions{DestRoot: rec.srv.URL + "/ingest", DestName: "ch1",
-			URL: prof.url, Duration: livesimPushSeconds, StreamsURLs: prof.streams})
-	}
+	prof, p, rec, dir := r.prof, r.p, r.rec, r.dir
+	store := "file://" + dir
+	sessions := len(r.pushes)
+	pushes := r.pushes
 	logged := 0
 	for _, push := range pushes {
 		res := waitPush(t, push, rec, p)
@@ -160,11 +203,11 @@ func runLivesim(t *testing.T, ls *livesim.Server, prof livesimProfile) {
 		n, ok := indexedCount(t, st, "ch1")
 		return err == nil && len(left) == 0 && ok && n > 0 && exists(filepath.Join(dir, "ch1", "archive.mpd"))
 	}
-	if !poll(90*time.Second, finalized) {
+	if !poll(max(time.Until(pushes[0].Started.Add(livesimDeadline)), time.Second), finalized) {
 		n, _ := indexedCount(t, st, "ch1")
 		left, _ := stagedLeft(st, "ch1")
-		t.Fatalf("not finalized within 90 s of the push's end: %d of %d segments in period indexes, staged: %q, archive.mpd there: %v\n%s",
-			n, len(sent.distinct), left, exists(filepath.Join(dir, "ch1", "archive.mpd")), tailLogs(p))
+		t.Fatalf("not finalized %v after the push's start: %d of %d segments in period indexes, staged: %q, archive.mpd there: %v\n%s",
+			livesimDeadline, n, len(sent.distinct), left, exists(filepath.Join(dir, "ch1", "archive.mpd")), tailLogs(p))
 	}
 	arch := archivedWithTimes(t, st, "ch1")
 	checkArchived(t, sent, arch)
@@ -183,7 +226,7 @@ func runLivesim(t *testing.T, ls *livesim.Server, prof livesimProfile) {
 // logs.
 func waitPush(t *testing.T, push *livesim.Push, rec *recordingProxy, p *proc) livesim.PushResult {
 	t.Helper()
-	res, err := push.Finish(livesimPushSeconds*time.Second + 90*time.Second)
+	res, err := push.Finish(livesimDeadline)
 	if err != nil {
 		t.Fatalf("livesim2: %v\nreapd's refusals: %q\nrequests reapd has not answered: %q\nreapd:\n%s",
 			err, rec.notAcked(), rec.inFlight(), tailLogs(p))
@@ -262,4 +305,3 @@ func exists(path string) bool {
 func (s sentSeg) String() string {
 	return fmt.Sprintf("%s #%d (tfdt %d, %d bytes)", s.rep, s.seq, s.tfdt, len(s.body))
 }
-

@@ -27,9 +27,17 @@
 //     ato_Y as well (availabilityTimeOffset) the PUT starts Y s before the
 //     segment's end and the chunks follow in real time.
 //   - tfdt on the epoch timeline (availabilityStartTime 1970); mfhd
-//     sequence number = the segment number = floor(t/D) for $Number$
-//     assets (for SegmentTimeline content: t divided by the average D); the
-//     last segment of every track has the lmsg brand in its styp.
+//     sequence number = the segment number = t/D for $Number$ assets (not
+//     REaP's K = n+1); for testpic_alt_seg_dur_stl (4 s and 8 s) t/6
+//     rounded up. The last segment of every track gets the lmsg brand in
+//     its styp, when it has one (dolby-ac4's segments have none); the LD_
+//     tracks of testpic_2s_low_delay also carry lmsg in every fourth
+//     segment (the VoD asset's last one).
+//   - headers as in the asset with btrt and kind (the AdaptationSet's
+//     Role) added: no CMAF brand in ftyp, mdhd language often und or zero,
+//     edit lists in testpic_8s and testpic_2s_low_delay; no prft, no emsg.
+//     testpic_8s segments carry a sidx (version 0, its
+//     earliest_presentation_time truncated to 32 bits).
 //   - duration d sends floor(d·1000/D_ms)+1 segments per track, starting
 //     with the first segment that becomes available after the push starts.
 //

@@ -34,9 +34,10 @@ type PushOptions struct {
 
 // Push is a push livesim2 runs.
 type Push struct {
-	ID   string // livesim2's ingester number
-	Opts PushOptions
-	s    *Server
+	ID      string // livesim2's ingester number
+	Opts    PushOptions
+	Started time.Time // when livesim2 accepted it
+	s       *Server
 }
 
 // PushResult is what livesim2 says of a finished push.
@@ -52,18 +53,30 @@ type PushResult struct {
 }
 
 // Push starts a push and returns at once; livesim2 sends the headers
-// right away and the segments in real time.
+// right away and the segments in real time. The push is stopped when the
+// test ends.
 func (s *Server) Push(t testing.TB, opts PushOptions) *Push {
 	t.Helper()
+	p, err := s.StartPush(opts)
+	if err != nil {
+		t.Fatalf("livesim: %v", err)
+	}
+	t.Cleanup(p.Cancel)
+	return p
+}
+
+// StartPush is Push without the test (for a goroutine): the caller stops
+// the push with Cancel.
+func (s *Server) StartPush(opts PushOptions) (*Push, error) {
 	body, err := json.Marshal(opts)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	s.api.Lock()
 	resp, err := http.Post(s.URL+"/api/cmaf-ingests", "application/json", bytes.NewReader(body))
 	s.api.Unlock()
 	if err != nil {
-		t.Fatalf("livesim: start push: %v", err)
+		return nil, fmt.Errorf("start push: %v", err)
 	}
 	raw, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
@@ -71,17 +84,15 @@ func (s *Server) Push(t testing.TB, opts PushOptions) *Push {
 		ID string `json:"id"`
 	}
 	if resp.StatusCode != http.StatusCreated || json.Unmarshal(raw, &created) != nil || created.ID == "" || created.ID == "0" {
-		t.Fatalf("livesim: start push %s: %s\n%s", body, resp.Status, raw)
+		return nil, fmt.Errorf("start push %s: %s\n%s", body, resp.Status, raw)
 	}
-	p := &Push{ID: created.ID, Opts: opts, s: s}
-	t.Cleanup(func() { p.cancel() })
-	return p
+	return &Push{ID: created.ID, Opts: opts, Started: time.Now(), s: s}, nil
 }
 
 // Wait waits until livesim2 logs that the push sent its last segment and
 // returns what it sent and reported. It fails the test when the push ends
 // otherwise (an init segment refused, for example) or is not done within
-// timeout (a receiver that does not answer hangs livesim2).
+// timeout of its start (a receiver that does not answer hangs livesim2).
 func (p *Push) Wait(t testing.TB, timeout time.Duration) PushResult {
 	t.Helper()
 	res, err := p.Finish(timeout)
@@ -94,7 +105,7 @@ func (p *Push) Wait(t testing.TB, timeout time.Duration) PushResult {
 // Finish is Wait without the test: the error says why the push did not
 // end well, with livesim2's problems and last log lines.
 func (p *Push) Finish(timeout time.Duration) (PushResult, error) {
-	deadline := time.Now().Add(timeout)
+	deadline := p.Started.Add(timeout)
 	for {
 		res, done, failed := p.state()
 		if done {
@@ -106,7 +117,7 @@ func (p *Push) Finish(timeout time.Duration) (PushResult, error) {
 				p.ID, p.Opts.URL, p.Opts.DestRoot, p.Opts.DestName, failed, strings.Join(res.Problems, "\n"), p.report())
 		}
 		if time.Now().After(deadline) {
-			return res, fmt.Errorf("push %s (%s to %s/%s) not done after %v (%d segments sent; a receiver that does not answer hangs it)\nproblems:\n%s\nlast log lines:\n%s",
+			return res, fmt.Errorf("push %s (%s to %s/%s) not done %v after its start (%d segments sent; a receiver that does not answer hangs it)\nproblems:\n%s\nlast log lines:\n%s",
 				p.ID, p.Opts.URL, p.Opts.DestRoot, p.Opts.DestName, timeout, len(res.Segments), strings.Join(res.Problems, "\n"), p.lastLines(20))
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -185,9 +196,9 @@ func (p *Push) report() string {
 	return info.Report
 }
 
-// cancel stops a push that is still running (DELETE /api/cmaf-ingests/{id});
-// livesim2 answers it for a finished push too.
-func (p *Push) cancel() {
+// Cancel stops a push that is still running (DELETE
+// /api/cmaf-ingests/{id}); livesim2 answers it for a finished push too.
+func (p *Push) Cancel() {
 	p.s.api.Lock()
 	defer p.s.api.Unlock()
 	req, _ := http.NewRequest(http.MethodDelete, p.s.URL+"/api/cmaf-ingests/"+p.ID, nil)
