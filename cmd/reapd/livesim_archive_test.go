@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -22,6 +23,10 @@ import (
 // sides of the livesim2 tests' comparison.
 
 // sentSeg is one media segment an encoder sent and reapd acknowledged.
+// ffmpegName matches ffmpeg's dashenc header and segment names; the group
+// is the stream (the Representation@id).
+var ffmpegName = regexp.MustCompile(`^(?:init|chunk)-stream(\d+)(?:-\d+)?\.m4s$`)
+
 type sentSeg struct {
 	rep  string // the encoder's track: Representation@id, which may hold slashes
 	seq  int    // its position among the rep's acknowledged segments
@@ -65,6 +70,9 @@ func sentSegments(t *testing.T, acked map[string][][]byte) sent {
 		if !ok {
 			return "", false
 		}
+		if m := ffmpegName.FindStringSubmatch(rel); m != nil {
+			return m[1], true // ffmpeg's dashenc names: init-stream0.m4s, chunk-stream0-00001.m4s
+		}
 		if inner, ok := strings.CutPrefix(rel, "Streams("); ok {
 			inner = strings.TrimSuffix(inner, ")")
 			return strings.TrimSuffix(inner, path.Ext(inner)), true
@@ -86,6 +94,9 @@ func sentSegments(t *testing.T, acked map[string][][]byte) sent {
 		}
 	}
 	for _, p := range sortedKeys(acked) {
+		if strings.HasSuffix(p, ".mpd") {
+			continue // an I-MPD
+		}
 		rep, ok := repOf(p)
 		if !ok {
 			t.Errorf("acknowledged request outside the channel: %s", p)

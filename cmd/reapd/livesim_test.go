@@ -43,6 +43,9 @@ type livesimProfile struct {
 	// midway, is finalized at its end plus --finalize-delay; the last at
 	// the lmsg that ends the push. "": reapd's defaults.
 	period string
+	// players are the players that must play the archive; nil: dash.js
+	// and shaka.
+	players []string
 	// phase, when set, starts the push only when the wall clock is in it
 	// (for content whose first segment depends on the start time).
 	phase *clockPhase
@@ -77,7 +80,11 @@ var livesimProfiles = []livesimProfile{
 	{name: "testpic_8s", url: "/livesim2/testpic_8s/Manifest.mpd", period: "16s"},
 	// 1080p AVC at 29.97 fps + AC-4, D = 2.002 s, nested track paths
 	// (video/avc1/init.cmfv, audio/en/ac-4/1/…), segments without styp.
-	{name: "dolby-ac4_2997fps", url: "/livesim2/dolby-ac4/2997fps/Living_Room_1080p_51_192k_2997fps.mpd", rate: 4, period: "10.01s"},
+	// Chromium has no AC-4 decoder: shaka refuses a presentation whose
+	// only audio it cannot decode (error 4032, content unsupported by the
+	// browser), dash.js plays its video.
+	{name: "dolby-ac4_2997fps", url: "/livesim2/dolby-ac4/2997fps/Living_Room_1080p_51_192k_2997fps.mpd", rate: 4, period: "10.01s",
+		players: []string{playertest.DashJS}},
 	// Segments alternating 4 s and 8 s (SegmentTimeline, $Time$ paths):
 	// the 4 s ones start at epoch seconds ≡ 0 (mod 12), the 8 s ones at 4.
 	// A push sends first the segment in progress when it starts: once an
@@ -244,7 +251,11 @@ func playArchive(t *testing.T, url string, s sent, prof livesimProfile) {
 		return
 	}
 	span := last - first
-	for _, player := range []string{playertest.DashJS, playertest.Shaka} {
+	players := prof.players
+	if players == nil {
+		players = []string{playertest.DashJS, playertest.Shaka}
+	}
+	for _, player := range players {
 		opts := playertest.Options{MinSeconds: span - 1, Timeout: 2 * time.Minute, ExpectStart: &first,
 			StartTolerance: 0.05, Video: playertest.VideoRequired, Rate: prof.rate}
 		if res := playertest.Play(t, player, url, opts); !res.OK {
