@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -51,16 +50,7 @@ func runFFmpegOffGrid(t *testing.T, phase float64) {
 	t.Logf("ffmpeg's first frame at %.3f (phase %.3f s off the 2 s grid)", start, phase)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	// In real time (-re), as a live encoder sends, for 16 s.
-	cmd := exec.CommandContext(ctx, "ffmpeg", "-hide_banner", "-loglevel", "warning", "-nostdin",
-		"-re", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25:duration=16",
-		"-re", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=16",
-		"-vf", fmt.Sprintf("setpts=PTS+%.6f/TB", start), "-af", fmt.Sprintf("asetpts=PTS+%.6f/TB", start),
-		"-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-keyint_min", "50", "-sc_threshold", "0",
-		"-c:a", "aac", "-f", "dash", "-method", "PUT", "-http_persistent", "1", "-seg_duration", "2",
-		"-streaming", "1", "-ldash", "1", "-frag_type", "duration", "-frag_duration", "0.5",
-		"-format_options", "movflags=+cmaf+frag_discont", "-write_prft", "1",
-		rec.srv.URL+"/ingest/ch1/manifest.mpd")
+	cmd := ffmpegDASH(ctx, start, 16, rec.srv.URL+"/ingest/ch1/manifest.mpd")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg: %v\n%s", err, out)
 	}

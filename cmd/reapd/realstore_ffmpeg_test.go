@@ -59,15 +59,7 @@ func runFFmpegToStore(t *testing.T, store string, env []string) {
 	n0 := epoch / 2
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "ffmpeg", "-hide_banner", "-loglevel", "warning", "-nostdin",
-		"-re", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25:duration=12",
-		"-re", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=11.9",
-		"-vf", fmt.Sprintf("setpts=PTS+%d/TB", epoch), "-af", fmt.Sprintf("asetpts=PTS+%d/TB", epoch),
-		"-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-keyint_min", "50", "-sc_threshold", "0",
-		"-c:a", "aac", "-f", "dash", "-method", "PUT", "-http_persistent", "1", "-seg_duration", "2",
-		"-streaming", "1", "-ldash", "1", "-frag_type", "duration", "-frag_duration", "0.5",
-		"-format_options", "movflags=+cmaf+frag_discont", "-write_prft", "1",
-		rec.srv.URL+"/ingest/ch1/manifest.mpd")
+	cmd := ffmpegDASH(ctx, float64(epoch), 12, rec.srv.URL+"/ingest/ch1/manifest.mpd")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("ffmpeg: %v\n%s", err, out)
@@ -171,4 +163,19 @@ func sortedKeys[V any](m map[string]V) []string {
 func tailLogs(p *proc) string {
 	l := p.logs.String()
 	return l[max(0, len(l)-6000):]
+}
+
+// ffmpegDASH is ffmpeg as a live DASH-ingest encoder (toolchain.md): in
+// real time (-re), 2 s segments of 0.5 s CMAF chunks with epoch times
+// starting at start (seconds, a fraction allowed), for secs seconds, PUT
+// to the I-MPD url and the segment names beside it.
+func ffmpegDASH(ctx context.Context, start, secs float64, url string) *exec.Cmd {
+	return exec.CommandContext(ctx, "ffmpeg", "-hide_banner", "-loglevel", "warning", "-nostdin",
+		"-re", "-f", "lavfi", "-i", fmt.Sprintf("testsrc2=size=320x180:rate=25:duration=%g", secs),
+		"-re", "-f", "lavfi", "-i", fmt.Sprintf("sine=frequency=440:sample_rate=48000:duration=%g", secs-0.1),
+		"-vf", fmt.Sprintf("setpts=PTS+%.6f/TB", start), "-af", fmt.Sprintf("asetpts=PTS+%.6f/TB", start),
+		"-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-keyint_min", "50", "-sc_threshold", "0",
+		"-c:a", "aac", "-f", "dash", "-method", "PUT", "-http_persistent", "1", "-seg_duration", "2",
+		"-streaming", "1", "-ldash", "1", "-frag_type", "duration", "-frag_duration", "0.5",
+		"-format_options", "movflags=+cmaf+frag_discont", "-write_prft", "1", url)
 }

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -144,15 +143,7 @@ func TestSlowLorisSoak(t *testing.T) {
 	secs := length.Seconds()
 	ctx, cancel := context.WithTimeout(context.Background(), length+2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "ffmpeg", "-hide_banner", "-loglevel", "warning", "-nostdin",
-		"-re", "-f", "lavfi", "-i", fmt.Sprintf("testsrc2=size=320x180:rate=25:duration=%g", secs),
-		"-re", "-f", "lavfi", "-i", fmt.Sprintf("sine=frequency=440:sample_rate=48000:duration=%g", secs-0.1),
-		"-vf", fmt.Sprintf("setpts=PTS+%d/TB", epoch), "-af", fmt.Sprintf("asetpts=PTS+%d/TB", epoch),
-		"-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-keyint_min", "50", "-sc_threshold", "0",
-		"-c:a", "aac", "-f", "dash", "-method", "PUT", "-http_persistent", "1", "-seg_duration", "2",
-		"-streaming", "1", "-ldash", "1", "-frag_type", "duration", "-frag_duration", "0.5",
-		"-format_options", "movflags=+cmaf+frag_discont", "-write_prft", "1",
-		rec.srv.URL+"/ingest/ch1/manifest.mpd")
+	cmd := ffmpegDASH(ctx, float64(epoch), secs, rec.srv.URL+"/ingest/ch1/manifest.mpd")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("ffmpeg: %v\n%s", err, out)
