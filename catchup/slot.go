@@ -1,101 +1,28 @@
 package catchup
 
-import (
-	"math"
-	"math/bits"
-
-	"github.com/reapd/reapd/trackfile"
-)
-
-// slotter returns the grid slot of start times in one timescale: the same
-// value as trackfile.Grid.SegmentIndex, computed with 128-bit integer
-// arithmetic instead of big.Rat (a 24-hour window has 130 000 segments,
-// each placed in its slot).
-//
-// With D = a/b and Phase = p/q seconds, SegmentIndex(t) is
-// round((t/ts − p/q) / (a/b)) rounding half up, which is
-// floor((m·t + k) / z) with m = 2qb, k = ts·(qa − 2pb) and z = 2·ts·qa.
-type slotter struct {
-	g       trackfile.Grid
-	ts      uint32
-	m, z    uint64
-	k       uint64 // |k|
-	kNeg    bool
-	general bool // some factor does not fit in 64 bits: use Grid.SegmentIndex
-}
-
-func newSlotter(g trackfile.Grid, ts uint32) *slotter {
-	s := &slotter{g: g, ts: ts}
-	a, b := g.D.Num, g.D.Den
-	p, q := g.Phase.Num, g.Phase.Den
-	if g.Phase.IsZero() {
-		p, q = 0, 1
-	}
-	if a <= 0 || b <= 0 || p < 0 || q <= 0 || ts == 0 {
-		s.general = true
-		return s
-	}
-	mul := func(x, y uint64) uint64 {
-		hi, lo := bits.Mul64(x, y)
-		if hi != 0 || lo > math.MaxInt64 {
-			s.general = true
-		}
-		return lo
-	}
-	qa := mul(uint64(q), uint64(a))
-	pb2 := mul(mul(uint64(p), uint64(b)), 2)
-	s.m = mul(2*uint64(q), uint64(b))
-	s.z = mul(2*uint64(ts), qa)
-	if qa >= pb2 {
-		s.k = mul(uint64(ts), qa-pb2)
-	} else {
-		s.k, s.kNeg = mul(uint64(ts), pb2-qa), true
-	}
-	return s
-}
-
-// slot returns the slot of start time t (in the slotter's timescale).
-func (s *slotter) slot(t uint64) int64 {
-	if !s.general {
-		hi, lo := bits.Mul64(s.m, t)
-		var c uint64
-		if s.kNeg {
-			lo, c = bits.Sub64(lo, s.k, 0)
-			hi, c = bits.Sub64(hi, 0, c)
-		} else {
-			lo, c = bits.Add64(lo, s.k, 0)
-			hi, c = bits.Add64(hi, 0, c)
-		}
-		if c == 0 && hi < s.z { // no overflow or negative value; the quotient fits in 64 bits
-			if q, _ := bits.Div64(hi, lo, s.z); q <= math.MaxInt64 {
-				return int64(q)
-			}
-		}
-	}
-	return s.g.SegmentIndex(t, s.ts)
-}
+import "github.com/reapd/reapd/trackfile"
 
 // endSlot returns the slot just after a segment [t, t+d) whose start is
 // in slot n: the slot of its end, and at least n+1 (a short segment that
 // ends in its own slot still occupies it).
-func (s *slotter) endSlot(n int64, t, d uint64) int64 {
-	return max(s.slot(t+d), n+1)
+func endSlot(s *trackfile.Slotter, n int64, t, d uint64) int64 {
+	return max(s.Slot(t+d), n+1)
 }
 
 // slotters caches one slotter per timescale for a grid.
 type slotters struct {
 	g  trackfile.Grid
-	by map[uint32]*slotter
+	by map[uint32]*trackfile.Slotter
 }
 
-func (ss *slotters) get(ts uint32) *slotter {
+func (ss *slotters) get(ts uint32) *trackfile.Slotter {
 	if s := ss.by[ts]; s != nil {
 		return s
 	}
 	if ss.by == nil {
-		ss.by = map[uint32]*slotter{}
+		ss.by = map[uint32]*trackfile.Slotter{}
 	}
-	s := newSlotter(ss.g, ts)
+	s := trackfile.NewSlotter(ss.g, ts)
 	ss.by[ts] = s
 	return s
 }

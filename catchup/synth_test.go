@@ -104,20 +104,20 @@ func indexRun(g trackfile.Grid, track string, info trackfile.TrackInfo, hash str
 		n0 = first
 	}
 	infos := make([]trackfile.SegmentInfo, 0, end-first)
-	sl := newSlotter(g, info.Timescale)
+	sl := trackfile.NewSlotter(g, info.Timescale)
 	for n := first; n < end; n++ {
 		t, d := segTimes(g, info, n)
 		size := int64(1000)
 		if rng != nil {
 			size += rng.Int64N(200000)
 		}
-		infos = append(infos, trackfile.SegmentInfo{N: sl.slot(t), Time: t, EPT: t, Duration: d, Size: size,
+		infos = append(infos, trackfile.SegmentInfo{N: sl.Slot(t), Time: t, EPT: t, Duration: d, Size: size,
 			StartsWithSAP: true, SAPType: 1})
 	}
 	head := trackfile.HeadLayout{Init: trackfile.ByteRange{Start: 0, End: 700},
 		Index: trackfile.ByteRange{Start: 700, End: 700 + 44 + 12*int64(len(infos))}}
 	r := trackfile.NewRun(track, info, infos, head)
-	r.EndN = sl.slot(r.EndTime()) // as the archiver sets it
+	r.EndN = sl.Slot(r.EndTime()) // as the archiver sets it
 	r.Key = trackfile.TrackFileKey(testChannel, track, k, n0, info.Ext)
 	r.HeaderKey = trackfile.HeaderKey(testChannel, track, hash, info.Ext)
 	r.End = reason

@@ -56,7 +56,7 @@ type view struct {
 
 // endSlot returns the slot just after segment [t, t+d) of slot n.
 func (v *view) endSlot(n int64, t, d uint64, ts uint32) int64 {
-	return v.slots.get(ts).endSlot(n, t, d)
+	return endSlot(v.slots.get(ts), n, t, d)
 }
 
 // noPeriod marks the absence of a period.

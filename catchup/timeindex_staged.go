@@ -114,8 +114,8 @@ func (c *channelIndex) listStagedLocked(ctx context.Context) (*stagedView, error
 				continue // logged by loadHeaders, or no marker at all
 			}
 			sl := slots.get(h.Info.Timescale)
-			n := sl.slot(s.T)
-			tr.segs = append(tr.segs, stagedSeg{n: n, end: sl.endSlot(n, s.T, s.D), key: s.Key, slate: s.Slate,
+			n := sl.Slot(s.T)
+			tr.segs = append(tr.segs, stagedSeg{n: n, end: endSlot(sl, n, s.T, s.D), key: s.Key, slate: s.Slate,
 				hash: s.Header, info: h.Info, t: s.T, d: s.D, size: l.sizes[s.Key]})
 		}
 		// Start time order is slot order within a timescale; a header

@@ -90,7 +90,7 @@ func (v *view) gather(nLo, nHi int64) []*trackTimeline {
 			t, i := r.Time, 0
 			for _, rep := range r.Durations {
 				for j := 0; j <= rep.R && i < len(r.Sizes) && !done; j++ {
-					n := sl.slot(t)
+					n := sl.Slot(t)
 					keep(max(n, prev.n+1)) // prev ends where this one starts
 					prev, have = segment{n: n, t: t, d: rep.D, size: r.Sizes[i], src: int32(src)}, n <= nHi
 					done = !have
@@ -98,7 +98,7 @@ func (v *view) gather(nLo, nHi int64) []*trackTimeline {
 					i++
 				}
 			}
-			keep(sl.endSlot(prev.n, prev.t, prev.d))
+			keep(endSlot(sl, prev.n, prev.t, prev.d))
 		}
 	}
 	if v.staged != nil {

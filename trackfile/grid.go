@@ -132,6 +132,12 @@ func (r Rational) rat() *big.Rat {
 // Rounding absorbs audio segments whose boundaries are a fraction of a
 // frame off the grid.
 func (g Grid) SegmentIndex(t uint64, timescale uint32) int64 {
+	return NewSlotter(g, timescale).Slot(t)
+}
+
+// segmentIndexRat is SegmentIndex in big.Rat arithmetic: the reference,
+// and the fallback when a factor does not fit in 64 bits.
+func (g Grid) segmentIndexRat(t uint64, timescale uint32) int64 {
 	x := new(big.Rat).SetFrac(new(big.Int).SetUint64(t), big.NewInt(int64(timescale)))
 	x.Sub(x, g.Phase.rat())
 	x.Quo(x, g.D.rat())
