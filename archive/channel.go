@@ -353,7 +353,10 @@ func (c *channel) ensureGridLocked() error {
 // publishTimingLocked writes the channel's timing for readers of the store
 // once per process and whenever it changes.
 func (c *channel) publishTimingLocked(ctx context.Context) error {
-	ct := trackfile.ChannelTiming{SegmentDuration: c.grid.D, PeriodSegments: c.grid.N, STS: c.sts}
+	if c.grid.D.IsZero() || c.grid.N == 0 {
+		return nil // nothing a reader could place segments with yet
+	}
+	ct := trackfile.ChannelTiming{SegmentDuration: c.grid.D, PeriodSegments: c.grid.N, STS: c.sts, Phase: c.grid.Phase}
 	if c.timing0 == ct {
 		return nil
 	}

@@ -181,6 +181,21 @@ func (c *channel) completeLocked(k int64, p *pendingPeriod) bool {
 	return p.complete
 }
 
+// resumeEvidence adds a staged segment found by a rescan to the evidence
+// for D (what an archiver learnt before a restart is in the store, not in
+// its memory), while D is undecided.
+func (c *channel) resumeEvidence(track string, info trackfile.TrackInfo, s trackfile.StagedSegment) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.grid.D.IsZero() || s.Miss {
+		return
+	}
+	if info.Handler == "vide" {
+		c.hasVideo = true
+	}
+	c.evidence.observe(track, info, segObs{t: s.T, d: s.D}, c.hasVideo)
+}
+
 // fallbackAfter is how long segments may wait for the evidence that
 // decides the channel's D before a weaker rule decides it.
 const fallbackAfter = time.Minute
@@ -365,12 +380,13 @@ func (c *channel) rescan(ctx context.Context) error {
 		}
 		st := trackfile.ParseStagedTrack(keysOf(objs))
 		for _, s := range st.Segments("") {
-			ts, err := c.timescaleOf(ctx, name, s.Header, s.Ext)
+			h, _, err := c.header(ctx, name, s.Header, s.Ext)
 			if err != nil {
 				c.log.Warn("rescan: staged segment with an unreadable header; left for later", "track", name, "key", s.Key, "err", err)
 				continue
 			}
-			c.noteStaged(name, ts, s.T, s.D)
+			c.resumeEvidence(name, h.Info, s)
+			c.noteStaged(name, h.Info.Timescale, s.T, s.D)
 		}
 	}
 	return nil

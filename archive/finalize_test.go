@@ -225,3 +225,33 @@ func TestFinalizeClaimKeepsASecondArchiverOffUntilStale(t *testing.T) {
 		t.Errorf("claim not released after finalizing")
 	}
 }
+
+// An archiver killed before the segments taught it D: the next one learns
+// D from what is staged (rescan), and the segments reach a track file.
+func TestRestartBeforeDIsLearned(t *testing.T) {
+	clk := newClock(testEpoch)
+	opts := &Options{Now: clk.now, Defaults: ChannelConfig{StoragePeriod: 10 * time.Second}}
+	r := newRig(t, opts, nil)
+	sendHeader(r)
+	var segs [][]byte
+	for i := int64(0); i < 3; i++ { // not REaP-numbered; the first is never evidence: two are not enough
+		segs = append(segs, tr.Segment(uint64(n0+i)*tr.SegmentTicks(), uint32(i+1)))
+		r.mustSend("POST", "/ingest/ch1/a/1.cmfa", segs[i])
+	}
+	if _, err := r.store.Get(context.Background(), trackfile.StateKey("ch1", "grid")); err == nil {
+		t.Fatal("D decided from two segments after the first")
+	}
+	clk.set(testEpoch + 30)
+	b := New(r.store, &Options{Now: clk.now, Defaults: opts.Defaults})
+	if err := b.Rescan(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	b.FinalizeDue(context.Background())
+	if _, err := r.store.Get(context.Background(), trackfile.TimingKey("ch1")); err == nil {
+		t.Fatal("D decided before the fallback delay")
+	}
+	clk.set(testEpoch + 30 + int64(fallbackAfter/time.Second))
+	b.FinalizeDue(context.Background())
+	b.FinalizeDue(context.Background()) // the grid is settled first, the period then due
+	checkTrackFile(t, r, fmt.Sprintf("ch1/a/%d.cmfa", k0), segs, n0)
+}

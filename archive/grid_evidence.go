@@ -3,6 +3,7 @@ package archive
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"math/big"
 	"slices"
 
@@ -278,6 +279,13 @@ func absDiff(a, b uint64) uint64 {
 // never agreed (too few of them): the longest plausible segment seen,
 // from video when the channel has video.
 func (e *gridEvidence) fallback(hasVideo bool) (trackfile.Rational, string, bool) {
+	for _, name := range slices.Sorted(maps.Keys(e.tracks)) { // evidence a rescan found (no segment decided since)
+		if te := e.tracks[name]; te.video || !hasVideo {
+			if d, ok := te.agreement(); ok {
+				return d, fmt.Sprintf("%d contiguous staged segments of track %s", len(te.run), name), true
+			}
+		}
+	}
 	var best trackfile.Rational
 	from := ""
 	for name, te := range e.tracks {

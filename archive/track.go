@@ -173,7 +173,11 @@ func (t *track) finding(f trackfile.Finding) {
 func (c *channel) trackFromPath(rel string) (name string, streams bool, err error) {
 	if m := c.currentMPD(); m != nil {
 		if pm, ok := m.Match(rel); ok {
-			return pm.Track, false, nil
+			name, err := trackfile.TrackNameFromPath(pm.Track) // a Representation@id may hold slashes
+			if err != nil {
+				return "", false, withStatus(http.StatusBadRequest, "path %q: %v", strings.TrimSpace(rel), err)
+			}
+			return name, false, nil
 		}
 	}
 	for _, f := range builtinForms {
