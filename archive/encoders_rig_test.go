@@ -18,7 +18,7 @@ import (
 // encAnswerWithin bounds how long an encoder waits for an answer: a
 // request that hangs (issue 8, item 1: a header with a conformance finding
 // deadlocked its track) fails the test instead of stalling it.
-const encAnswerWithin = 10 * time.Second
+const encAnswerWithin = 60 * time.Second
 
 // encRig is an archiver on its own mem store behind an HTTP server, for the
 // encoder tests: like rig, but a request left hanging fails the test at
