@@ -1,19 +1,25 @@
 // Package archive is the write side of reapd: it receives DASH-IF live
 // media ingest (Interface 1 "CMAF ingest" and Interface 2 "DASH ingest")
 // from one or more redundant encoders, and stages every media segment in
-// the object store under its segment index n on the channel's epoch grid
-// (ISO/IEC 23009-9 clauses 5.3, 6.2 and 7).
+// the object store under its identity, its start time on the epoch
+// timeline (tfdt plus the STS; ISO/IEC 23009-9 clauses 5.3, 6.2 and 7).
 //
 // An [Archiver] serves POST and PUT under /ingest/{channel}/…: ingest MPDs
 // (stored raw and versioned, checked against clause 6.1), CMAF headers
 // (stored content-addressed) and media segments, one per request or many in
 // one long-running chunked POST ("Streams(track.cmfv)"). A segment is
 // acknowledged only once it is durable in the store; the first complete copy
-// of (track, n) wins and later copies from redundant encoders are counted
-// and dropped. Identity comes from tfdt, never from URL numbers.
+// of (track, start time, duration) wins and later copies from redundant
+// encoders are counted and dropped. Identity comes from tfdt, never from
+// URL numbers or mfhd: short, split, alternating and off-grid segments are
+// all kept. The segment duration D and the grid phase, which only decide
+// where a segment is filed, are learned from evidence (grid_evidence.go)
+// unless configured or given by the I-MPD. Storage periods are finalized
+// into storage track files whose runs are contiguous in time
+// ([Archiver.Run]).
 //
 // Everything the archiver knows is recoverable from the store alone: header
 // use markers beside the staged segments, write-once channel decisions
-// (an STS fixed by "sts: auto", an inferred segment duration) under
+// (an STS fixed by "sts: auto", a learned segment duration and phase) under
 // {channel}/state/, and the I-MPD versions under {channel}/ingest/.
 package archive

@@ -34,8 +34,11 @@
 //
 // # Grid, keys and index
 //
-// [Grid] maps epoch media times to segment indexes n and storage periods k
-// (design section 2); keys.go names every stored object (design section 4);
+// [Grid] maps epoch media times to grid slots n and storage periods k
+// (design section 2; a slot names and orders, a segment's identity is its
+// start time); keys.go names every stored object (design section 4), and
+// staged.go is the one model of a track's staged segments ([StagedTrack])
+// for the archiver and catch-up alike;
 // a [PeriodIndex] of [Run] values lets catch-up serve byte ranges without
 // reading track file heads.
 //

@@ -73,7 +73,7 @@ func (s *Segment) HasBrand(b string) bool {
 // SegmentInfo is what a storage track file's sidx and the period index
 // record of one segment, after normalization (see Normalize).
 type SegmentInfo struct {
-	N             int64  // segment index on the channel grid
+	N             int64  // grid slot of the segment's start (names and orders; not its identity)
 	Time          uint64 // tfdt on the epoch timeline
 	EPT           uint64 // earliest presentation time on the epoch timeline
 	Duration      uint64
