@@ -392,6 +392,14 @@ func (c *channel) decideSTS(ctx context.Context, seg *trackfile.Segment, ts uint
 	return nil
 }
 
+// settledGrid returns the channel's grid and whether both D and the phase
+// are decided.
+func (c *channel) settledGrid() (trackfile.Grid, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.grid, c.grid.N != 0 && c.phaseKnown
+}
+
 // Grid returns the channel's segment grid (D zero while unknown).
 func (c *channel) Grid() trackfile.Grid {
 	c.mu.Lock()

@@ -56,6 +56,11 @@ func (c *channel) noteLocked(track string, ts uint32, s stagedNote) {
 		if len(c.unplaced) == 0 {
 			c.unplacedSince = c.a.opts.Now()
 		}
+		for _, u := range c.unplaced { // a rescan notes what is staged again
+			if u.track == s.track && u.t == s.t && u.d >= s.d {
+				return
+			}
+		}
 		c.unplaced = append(c.unplaced, s)
 		return
 	}
@@ -380,6 +385,9 @@ func (c *channel) rescan(ctx context.Context) error {
 		}
 		st := trackfile.ParseStagedTrack(keysOf(objs))
 		for _, s := range st.Segments("") {
+			if s.Header == "" {
+				s.Header = c.soleHeader(ctx, name)
+			}
 			h, _, err := c.header(ctx, name, s.Header, s.Ext)
 			if err != nil {
 				c.log.Warn("rescan: staged segment with an unreadable header; left for later", "track", name, "key", s.Key, "err", err)

@@ -105,22 +105,30 @@ func (c *channel) finalizePeriod(ctx context.Context, k int64) error {
 // an index become extra parts.
 func (c *channel) finalizeTrack(ctx context.Context, k int64, sp *stagedPeriod, existing []*trackfile.PeriodIndex, g trackfile.Grid) ([]trackfile.Run, error) {
 	covered := coveredSet(existing, sp.track)
+	used := map[string]bool{} // track file keys the period's indexes already name
+	for _, idx := range existing {
+		for _, r := range idx.Runs {
+			used[r.Key] = true
+		}
+	}
 	var out []trackfile.Run
 	for attempt := 0; attempt < 4; attempt++ {
 		planned := sp.plan(func(t uint64) bool { return covered[t] })
 		single := len(planned) == 1 && len(existing) == 0 && len(out) == 0
 		conflict := false
-		firsts := map[int64]int{} // parts starting in one slot (split segments, overlaps)
 		for _, pr := range planned {
+			// A part starting in a slot where another part of the period
+			// starts (split segments, overlaps, a late piece of a split
+			// segment) takes the next free "{k}-{n0}-{j}".
 			n0 := g.SegmentIndex(pr.segs[0].t, pr.ts)
 			key := trackfile.TrackFileKey(c.name, sp.track, k, n0, sp.ext)
-			if j := firsts[n0]; j > 0 {
+			for j := 1; used[key]; j++ {
 				key = trackfile.TrackFilePartKey(c.name, sp.track, k, n0, j, sp.ext)
 			}
-			firsts[n0]++
 			if single {
 				key = trackfile.TrackFileKey(c.name, sp.track, k, -1, sp.ext)
 			}
+			used[key] = true
 			run, err := c.writeRun(ctx, k, pr, key, sp.ext, g)
 			if errors.Is(err, errNotInterchangeable) {
 				// A file of another staged set holds this key (written

@@ -3,9 +3,11 @@ package archive
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"math/big"
 
+	"github.com/reapd/reapd/blobstore"
 	"github.com/reapd/reapd/trackfile"
 )
 
@@ -37,9 +39,18 @@ func (c *channel) groupStaged(ctx context.Context, track string, st *trackfile.S
 	}
 	period := map[uint64]int64{} // start time → period
 	for _, s := range st.Segments(prevHeader) {
+		if s.Header == "" {
+			s.Header = c.soleHeader(ctx, track)
+		}
 		ts, err := c.timescaleOf(ctx, track, s.Header, s.Ext)
-		if err != nil {
+		if errors.Is(err, blobstore.ErrUnavailable) {
 			return nil, fmt.Errorf("staged %s: %w", s.Key, err)
+		}
+		if err != nil {
+			// Left staged (and its copies undeleted) for an operator: one
+			// segment without a header must not hold the channel up.
+			c.log.Error("staged segment without a usable header: left staged", "track", track, "key", s.Key, "err", err)
+			continue
 		}
 		k := g.Period(g.SegmentIndex(s.T, ts))
 		period[s.T] = k
@@ -49,7 +60,9 @@ func (c *channel) groupStaged(ctx context.Context, track string, st *trackfile.S
 		sp.tss = append(sp.tss, ts)
 	}
 	for _, cp := range st.Copies {
-		get(period[cp.T]).keys = append(get(period[cp.T]).keys, cp.Key)
+		if k, ok := period[cp.T]; ok {
+			get(k).keys = append(get(k).keys, cp.Key)
+		}
 	}
 	ts := c.trackTimescale(track)
 	if segs := st.Segments(prevHeader); len(segs) > 0 {
@@ -148,4 +161,15 @@ func compareInstants(a uint64, ta uint32, b uint64, tb uint32) int {
 	x := new(big.Int).Mul(new(big.Int).SetUint64(a), big.NewInt(int64(tb)))
 	y := new(big.Int).Mul(new(big.Int).SetUint64(b), big.NewInt(int64(ta)))
 	return x.Cmp(y)
+}
+
+// soleHeader returns the hash of a track's only CMAF header in the store,
+// "" when it has none or several: the header of a staged segment whose
+// marker is gone (a late segment of a finalized period, after a restart).
+func (c *channel) soleHeader(ctx context.Context, track string) string {
+	objs, err := c.a.store.List(ctx, fmt.Sprintf("%s/%s/init-", c.name, track))
+	if err != nil || len(objs) != 1 {
+		return ""
+	}
+	return trackfile.HeaderHash(objs[0].Key)
 }

@@ -85,7 +85,8 @@ func (c *channel) writeRun(ctx context.Context, k int64, pr plannedRun, fileKey 
 		})
 		return err
 	})
-	endN := g.SegmentIndex(pr.endTime(), h.Info.Timescale)
+	// A run shorter than half a slot still occupies its slot.
+	endN := max(g.SegmentIndex(pr.endTime(), h.Info.Timescale), g.SegmentIndex(pr.segs[len(pr.segs)-1].t, h.Info.Timescale)+1)
 	run := trackfile.NewRun(pr.track, h.Info, infos, layout)
 	if errors.Is(err, blobstore.ErrExists) {
 		// Written before (a crash before the index, or another archiver):
@@ -99,6 +100,12 @@ func (c *channel) writeRun(ctx context.Context, k int64, pr plannedRun, fileKey 
 			head, herr := c.readHead(ctx, fileKey)
 			if herr != nil {
 				return trackfile.Run{}, herr
+			}
+			// The same size is not the same segments (constant-rate
+			// audio): their times must match too.
+			if !sameSegments(head.Segments, infos) {
+				return trackfile.Run{}, fmt.Errorf("%w: track file %s exists with other segments than this archiver would write",
+					errNotInterchangeable, fileKey)
 			}
 			run = trackfile.NewRun(pr.track, h.Info, infos, head.Layout)
 		}
@@ -117,6 +124,20 @@ func (c *channel) writeRun(ctx context.Context, k int64, pr plannedRun, fileKey 
 		run.End = trackfile.EndPartial
 	}
 	return run, nil
+}
+
+// sameSegments reports whether a track file's sidx lists the segments of
+// infos: the same earliest presentation time, durations and sizes.
+func sameSegments(refs []trackfile.SegmentRef, infos []trackfile.SegmentInfo) bool {
+	if len(refs) != len(infos) || len(refs) == 0 || refs[0].Time != infos[0].EPT {
+		return false
+	}
+	for i, r := range refs {
+		if r.Duration != infos[i].Duration || r.Size != infos[i].Size {
+			return false
+		}
+	}
+	return true
 }
 
 // errNotInterchangeable marks a track file that exists with other content

@@ -52,6 +52,7 @@ type trackEvidence struct {
 	reapD trackfile.Rational
 	reapN int    // segments that agreed on reapD
 	maxD  uint64 // the longest plausible segment seen (for fallback)
+	anyD  uint64 // the longest segment seen, plausible or not
 }
 
 // gridEvidence collects evidence per track until D and the phase are known.
@@ -76,6 +77,7 @@ func (e *gridEvidence) observe(track string, info trackfile.TrackInfo, o segObs,
 	if plausible(trackfile.RationalFromTicks(o.d, te.ts)) {
 		te.maxD = max(te.maxD, o.d)
 	}
+	te.anyD = max(te.anyD, o.d)
 	te.add(o)
 	if te.video || !hasVideo {
 		if d, ok := te.reapNumbering(o); ok {
@@ -214,7 +216,8 @@ func (te *trackEvidence) pattern() (trackfile.Rational, bool) {
 // phaseFrom returns the grid phase that the newest two contiguous segments
 // of a track agree on for D, if they are full segments.
 func (e *gridEvidence) phaseFrom(d trackfile.Rational, hasVideo bool) (trackfile.Rational, string, bool) {
-	for name, te := range e.tracks {
+	for _, name := range slices.Sorted(maps.Keys(e.tracks)) { // the same decision whatever the map order
+		te := e.tracks[name]
 		if len(te.run) < 2 || (hasVideo && !te.video) {
 			continue
 		}
@@ -284,11 +287,15 @@ func (e *gridEvidence) fallback(hasVideo bool) (trackfile.Rational, string, bool
 			if d, ok := te.agreement(); ok {
 				return d, fmt.Sprintf("%d contiguous staged segments of track %s", len(te.run), name), true
 			}
+			if d, ok := te.pattern(); ok {
+				return d, fmt.Sprintf("the alternating durations of %d staged segments of track %s", len(te.run), name), true
+			}
 		}
 	}
 	var best trackfile.Rational
 	from := ""
-	for name, te := range e.tracks {
+	for _, name := range slices.Sorted(maps.Keys(e.tracks)) {
+		te := e.tracks[name]
 		if te.maxD == 0 || hasVideo && !te.video {
 			continue
 		}
@@ -298,6 +305,19 @@ func (e *gridEvidence) fallback(hasVideo bool) (trackfile.Rational, string, bool
 		}
 		if best.IsZero() || d.Seconds() > best.Seconds() || d.Seconds() == best.Seconds() && name < from {
 			best, from = d, name
+		}
+	}
+	if best.IsZero() { // only implausible segments: the nearest plausible D
+		for _, name := range slices.Sorted(maps.Keys(e.tracks)) {
+			if te := e.tracks[name]; te.anyD > 0 {
+				d := trackfile.RationalFromTicks(te.anyD, te.ts)
+				if d.Seconds() > maxD {
+					d = trackfile.Rational{Num: maxD, Den: 1}
+				} else if d.Seconds() < minD {
+					d = trackfile.Rational{Num: 1, Den: 16}
+				}
+				return d, "the nearest plausible duration to the segments of track " + name, true
+			}
 		}
 	}
 	return best, "the longest segment of track " + from + " (too few segments to learn from)", !best.IsZero()

@@ -33,6 +33,7 @@ func (c *channel) ingestMedia(ctx context.Context, name string, body io.Reader, 
 		seg     []byte // the segment being collected
 		segStyp bool   // the stream delimits segments with styp
 		segAt   uint64 // start time of the segment being collected (epoch timeline)
+		segEnd  uint64 // end of its last fragment
 		boxes   int
 	)
 	flush := func() error {
@@ -100,7 +101,7 @@ func (c *channel) ingestMedia(ctx context.Context, name string, body io.Reader, 
 			frag := append(append(prefix, moof...), box.Raw...)
 			prefix, moof = nil, nil
 			if streams && !segStyp {
-				start, at, err := t.startsSegment(ctx, frag, len(seg) == 0, segAt)
+				start, at, end, err := t.startsSegment(ctx, frag, len(seg) == 0, segAt, segEnd)
 				if err != nil {
 					return err
 				}
@@ -110,6 +111,7 @@ func (c *channel) ingestMedia(ctx context.Context, name string, body io.Reader, 
 					}
 					segAt = at
 				}
+				segEnd = end
 			}
 			seg = append(seg, frag...)
 		case "mfra", "free", "skip":
@@ -132,36 +134,44 @@ func (c *channel) ingestMedia(ctx context.Context, name string, body io.Reader, 
 }
 
 // startsSegment tells whether a fragment of a Streams() POST without styp
-// boxes starts a new segment, and returns its start time. The first
-// fragment does. With the channel's grid known, so does one that starts
-// on the grid (within one sample) in another slot than the segment being
-// collected (which starts at segAt); while it is not known yet, a video
-// fragment that starts with a sync sample does, and every fragment of
-// another track is a segment of its own (nothing is held back waiting
+// boxes starts a new segment, and returns its start and end times. The
+// first fragment does. With the channel's grid settled, so does one that
+// starts on the grid (within one sample) in another slot than the segment
+// being collected (which starts at segAt and so far ends at segEnd). With
+// D known but not the phase, so does one on the phase-0 grid, or one after
+// D of collected media (an encoder off the epoch grid). With D unknown, a
+// video fragment that starts with a sync sample does, and every fragment
+// of another track is a segment of its own (nothing is held back waiting
 // for a grid).
-func (t *track) startsSegment(ctx context.Context, frag []byte, first bool, segAt uint64) (bool, uint64, error) {
+func (t *track) startsSegment(ctx context.Context, frag []byte, first bool, segAt, segEnd uint64) (bool, uint64, uint64, error) {
 	h, err := t.currentHeader(ctx)
 	if err != nil {
-		return false, 0, err
+		return false, 0, 0, err
 	}
 	s, err := trackfile.ParseSegment(frag, h)
 	if err != nil {
-		return false, 0, fmt.Errorf("track %s: fragment: %w", t.name, err)
+		return false, 0, 0, fmt.Errorf("track %s: fragment: %w", t.name, err)
 	}
 	at, _, err := t.c.fragmentTiming(ctx, t.name, h, s)
 	if err != nil {
-		return false, 0, err
+		return false, 0, 0, err
 	}
+	end := at + s.Duration
 	if first {
-		return true, at, nil
+		return true, at, end, nil
 	}
-	g := t.c.Grid()
+	g, settled := t.c.settledGrid()
 	ts := h.Info.Timescale
 	if g.N == 0 {
-		return h.Info.Handler != "vide" || s.StartsWithSAP, at, nil
+		return h.Info.Handler != "vide" || s.StartsWithSAP, at, end, nil
 	}
-	n := g.SegmentIndex(at, ts)
-	dist := absDiff(at, g.SegmentStart(n, ts))
 	tol := uint64(max(s.FirstSampleDur, 1))
-	return n != g.SegmentIndex(segAt, ts) && dist <= tol, at, nil
+	n := g.SegmentIndex(at, ts)
+	onGrid := n != g.SegmentIndex(segAt, ts) && absDiff(at, g.SegmentStart(n, ts)) <= tol
+	if !settled && !onGrid {
+		// The phase is not known: cut after D of media.
+		full := segEnd-segAt+tol >= g.D.Ticks(ts)
+		return full && (h.Info.Handler != "vide" || s.StartsWithSAP), at, end, nil
+	}
+	return onGrid, at, end, nil
 }

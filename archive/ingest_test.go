@@ -131,33 +131,39 @@ func TestSlateMissAndLastSegment(t *testing.T) {
 }
 
 func TestStreamsPostSplitsFragmentsOnTheGrid(t *testing.T) {
-	r := newRig(t, &Options{Defaults: ChannelConfig{SegmentDuration: trackfile.Rational{Num: 2, Den: 1}}}, nil)
-	// One long-running POST: header, then 6 segments each sent as two
-	// fragments of 1 s, without styp: segments are found on the grid.
-	half := tr
-	half.SamplesPerSegment = tr.SamplesPerSegment / 2
-	body := append([]byte(nil), tr.Header()...)
-	want := map[string][]byte{}
-	for i := int64(0); i < 6; i++ {
-		t0 := uint64(n0+i) * tr.SegmentTicks()
-		a := half.Segment(t0, uint32(2*i+1))
-		b := half.Segment(t0+half.SegmentTicks(), uint32(2*i+2))
-		body = append(append(body, a...), b...)
-		want[stagedAt(n0+i)] = append(append([]byte(nil), a...), b...)
-	}
-	pr, pw := ioPipeChunks(body, 1000)
-	go pw()
-	if code, msg := r.sendReader(http.MethodPost, "/ingest/ch1/Streams(audio.cmfa)", pr); code != http.StatusOK {
-		t.Fatalf("Streams POST: %d %s", code, msg)
-	}
-	got := r.staged("ch1", "audio")
-	if len(got) != len(want) {
-		t.Fatalf("staged %d, want %d: %v", len(got), len(want), r.keys())
-	}
-	for k, b := range want {
-		if !bytes.Equal(got[k], b) {
-			t.Errorf("%s: staged bytes differ from the two fragments sent", k)
-		}
+	// On the epoch grid, and 0.7 s off it (an encoder started at an odd
+	// instant, its phase not learned yet): each 2 s segment is found.
+	for _, off := range []uint64{0, 33600} {
+		t.Run(fmt.Sprintf("offset %d ticks", off), func(t *testing.T) {
+			r := newRig(t, &Options{Defaults: ChannelConfig{SegmentDuration: trackfile.Rational{Num: 2, Den: 1}}}, nil)
+			// One long-running POST: header, then 6 segments each sent as two
+			// fragments of 1 s, without styp.
+			half := tr
+			half.SamplesPerSegment = tr.SamplesPerSegment / 2
+			body := append([]byte(nil), tr.Header()...)
+			want := map[string][]byte{}
+			for i := int64(0); i < 6; i++ {
+				t0 := uint64(n0+i)*tr.SegmentTicks() + off
+				a := half.Segment(t0, uint32(2*i+1))
+				b := half.Segment(t0+half.SegmentTicks(), uint32(2*i+2))
+				body = append(append(body, a...), b...)
+				want[trackfile.StagedName{T: t0, D: tr.SegmentTicks(), Ext: "cmfa"}.String()] = append(append([]byte(nil), a...), b...)
+			}
+			pr, pw := ioPipeChunks(body, 1000)
+			go pw()
+			if code, msg := r.sendReader(http.MethodPost, "/ingest/ch1/Streams(audio.cmfa)", pr); code != http.StatusOK {
+				t.Fatalf("Streams POST: %d %s", code, msg)
+			}
+			got := r.staged("ch1", "audio")
+			if len(got) != len(want) {
+				t.Fatalf("staged %d, want %d: %v", len(got), len(want), r.keys())
+			}
+			for k, b := range want {
+				if !bytes.Equal(got[k], b) {
+					t.Errorf("%s: staged bytes differ from the two fragments sent", k)
+				}
+			}
+		})
 	}
 }
 

@@ -117,26 +117,30 @@ func (t *track) currentHeader(ctx context.Context) (*trackfile.Header, error) {
 	return h, nil
 }
 
-// headerMark is which header a track marked last, and in which storage
-// period (ok false while the grid is unknown).
+// headerMark is which header a track marked last, from which start time
+// on, and in which storage period (ok false while the grid is unknown).
 type headerMark struct {
 	hash   string
 	period int64
 	ok     bool
+	t      uint64
 }
 
-// markHeader records, once per storage period and header (and on every
-// header change), which header the track's segments from t on use.
+// markHeader records which header the track's segments from t on use: once
+// per storage period and header, and again for a segment earlier than the
+// marker (it arrived late, after a header change) or in a period already
+// finalized (whose markers went with it).
 func (t *track) markHeader(ctx context.Context, h *trackfile.Header, at uint64) error {
 	g := t.c.Grid()
-	want := headerMark{hash: h.Hash}
+	want := headerMark{hash: h.Hash, t: at}
 	if g.N != 0 {
 		want.period, want.ok = g.Period(g.SegmentIndex(at, h.Info.Timescale)), true
 	}
 	t.mu.Lock()
-	done := t.marked == want
+	m := t.marked
 	t.mu.Unlock()
-	if done {
+	if m.hash == want.hash && m.period == want.period && m.ok == want.ok && at >= m.t &&
+		!(want.ok && t.c.periodFinalized(want.period)) {
 		return nil
 	}
 	key := trackfile.HeaderUseKey(t.c.name, t.name, at, h.Hash)
@@ -145,7 +149,9 @@ func (t *track) markHeader(ctx context.Context, h *trackfile.Header, at uint64) 
 		return fmt.Errorf("mark header %s: %w", key, err)
 	}
 	t.mu.Lock()
-	t.marked = want
+	if m.hash != want.hash || m.period != want.period || m.ok != want.ok || at < m.t {
+		t.marked = want
+	}
 	t.mu.Unlock()
 	return nil
 }
