@@ -13,6 +13,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/reapd/reapd/trackfile/trackfiletest"
 )
 
 const g = budgetGranule
@@ -174,7 +176,7 @@ func TestIngestOverBudgetAnswers503(t *testing.T) {
 	sendHeader(r)
 	// A segment with a 3 MiB mdat, of which 900 KiB are sent.
 	seg := segAt(n0)
-	big := append([]byte(nil), seg[:findBox(seg, "mdat")]...)
+	big := append([]byte(nil), seg[:trackfiletest.BoxOffset(seg, "mdat")]...)
 	mdat := make([]byte, 3<<20)
 	mdat[1], mdat[4], mdat[5], mdat[6], mdat[7] = 0x30, 'm', 'd', 'a', 't'
 	big = append(big, mdat...)

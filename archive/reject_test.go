@@ -14,13 +14,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/reapd/reapd/blobstore"
+	"github.com/reapd/reapd/trackfile/trackfiletest"
 )
 
 func TestBadInputIsRejectedAndNothingStaged(t *testing.T) {
 	seg := segAt(n0)
 	hdr := tr.Header()
 	// A segment whose mdat is 3 MiB, over the 1 MiB limit set below.
-	big := append([]byte(nil), seg[:findBox(seg, "mdat")]...)
+	big := append([]byte(nil), seg[:trackfiletest.BoxOffset(seg, "mdat")]...)
 	mdat := make([]byte, 3<<20)
 	mdat[1], mdat[4], mdat[5], mdat[6], mdat[7] = 0x30, 'm', 'd', 'a', 't'
 	big = append(big, mdat...)
@@ -55,8 +56,8 @@ func TestBadInputIsRejectedAndNothingStaged(t *testing.T) {
 		{"oversized body", "POST", "/ingest/ch1/a/1.cmfa", big, 413, sendHeader},
 		{"I-MPD not XML", "PUT", "/ingest/ch1/manifest.mpd", []byte("{\"not\": \"xml\"}"), 400, nil},
 		{"I-MPD not an MPD", "PUT", "/ingest/ch1/manifest.mpd", []byte("<html><body>hi</body></html>"), 400, nil},
-		{"moof without mdat", "POST", "/ingest/ch1/a/1.cmfa", seg[:findBox(seg, "mdat")], 400, sendHeader},
-		{"header without moov", "POST", "/ingest/ch1/a/init.cmfa", hdr[:findBox(hdr, "moov")], 400, nil},
+		{"moof without mdat", "POST", "/ingest/ch1/a/1.cmfa", seg[:trackfiletest.BoxOffset(seg, "mdat")], 400, sendHeader},
+		{"header without moov", "POST", "/ingest/ch1/a/init.cmfa", hdr[:trackfiletest.BoxOffset(hdr, "moov")], 400, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -94,21 +95,6 @@ func TestBadInputIsRejectedAndNothingStaged(t *testing.T) {
 }
 
 func sendHeader(r *rig) { r.mustSend(http.MethodPost, "/ingest/ch1/a/init.cmfa", tr.Header()) }
-
-// findBox returns the offset of the first top-level box of type typ.
-func findBox(b []byte, typ string) int {
-	for i := 0; i+8 <= len(b); {
-		size := int(b[i])<<24 | int(b[i+1])<<16 | int(b[i+2])<<8 | int(b[i+3])
-		if string(b[i+4:i+8]) == typ {
-			return i
-		}
-		if size < 8 {
-			break
-		}
-		i += size
-	}
-	panic("no box " + typ)
-}
 
 func TestUnknownChannelIsForbiddenWithoutAutoCreate(t *testing.T) {
 	r := newRig(t, &Options{NoAutoCreate: true, Channels: map[string]ChannelConfig{"known": {}}}, nil)

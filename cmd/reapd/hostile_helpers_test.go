@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/reapd/reapd/trackfile/trackfiletest"
 )
 
 var (
@@ -140,25 +142,10 @@ func lengthHead(c net.Conn, path string, length int) error {
 // an mdat box making the segment size bytes long (its payload not
 // included): a body to send partly.
 func bigSegment(seg []byte, size int) []byte {
-	at := boxOffset(seg, "mdat")
+	at := trackfiletest.BoxOffset(seg, "mdat")
 	head := append([]byte(nil), seg[:at]...)
 	mdat := size - at
 	return append(head, byte(mdat>>24), byte(mdat>>16), byte(mdat>>8), byte(mdat), 'm', 'd', 'a', 't')
-}
-
-// boxOffset returns the offset of the first top-level box of type typ.
-func boxOffset(b []byte, typ string) int {
-	for i := 0; i+8 <= len(b); {
-		size := int(b[i])<<24 | int(b[i+1])<<16 | int(b[i+2])<<8 | int(b[i+3])
-		if string(b[i+4:i+8]) == typ {
-			return i
-		}
-		if size < 8 {
-			break
-		}
-		i += size
-	}
-	panic("no box " + typ)
 }
 
 // newReader is a bufio.Reader on c.
