@@ -1,6 +1,7 @@
 package catchup
 
 import (
+	"maps"
 	"net/http"
 	"path"
 	"slices"
@@ -32,12 +33,7 @@ func (s *Server) handleChannel(w http.ResponseWriter, r *http.Request) {
 	var ends map[string][2]cover
 	cj.First, cj.Last, ends, cj.Problems = s.saneExtent(ctx, c)
 	s.noteProblems(name, cj.Problems)
-	names := make([]string, 0, len(ends))
-	for n := range ends {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(ends)) {
 		e := ends[n]
 		tj := trackJSON{Name: n, TrackInfo: *e[1].info, First: e[0].startTime(), Last: e[1].stopTime()}
 		objs, err := s.store.List(ctx, name+"/"+n+"/")

@@ -3,6 +3,7 @@ package catchup
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 )
@@ -24,12 +25,7 @@ func (s *Server) saneExtent(ctx context.Context, c *channelIndex) (first, last *
 		return nil, nil, nil, nil
 	}
 	ends = map[string][2]cover{}
-	names := make([]string, 0, len(all))
-	for n := range all {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(all)) {
 		e := all[n]
 		a, b := e[0].startTime(), e[1].stopTime()
 		aOK, bOK := plausible(a), plausible(b) && !b.Before(a)
