@@ -26,7 +26,7 @@ func CheckName(name string) error {
 		return fmt.Errorf("%w: %q", ErrBadName, name)
 	}
 	switch name {
-	case "index", "ingest", "recordings", "live", "archive.mpd", "state",
+	case "index", "ingest", "recordings", "live", "archive.mpd", "archive", "holds", "retention", "state",
 		"catchup", "api", "metrics", "healthz", "readyz", "init", "seg", "hls":
 		return fmt.Errorf("%w: %q is reserved", ErrBadName, name)
 	}
