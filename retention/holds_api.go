@@ -144,4 +144,3 @@ func (h *Handler) handleDelete(w http.ResponseWriter, r *http.Request) {
 	h.log.Info("hold deleted", "channel", channel, "id", id)
 	w.WriteHeader(http.StatusNoContent)
 }
-
