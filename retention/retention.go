@@ -48,7 +48,7 @@ type Retention struct {
 	log   *slog.Logger
 
 	mu    sync.Mutex
-	locks map[string]*sync.Mutex                        // one run per channel at a time
+	locks map[string]*sync.Mutex                       // one run per channel at a time
 	cache map[string]map[string]*trackfile.PeriodIndex // channel → index key → index (write-once)
 
 	cron   *cron.Cron
