@@ -50,6 +50,7 @@ type channel struct {
 	timescales    map[string]uint32                    // timescale of each track that staged media
 	conf          conformance
 	ended         map[string]bool // tracks that sent 'lmsg'
+	pub           publishState    // the derived S-MPDs (publish.go)
 }
 
 func newChannel(a *Archiver, name string, cfg ChannelConfig) *channel {

@@ -83,7 +83,7 @@ func (c *channel) finalizePeriod(ctx context.Context, k int64) error {
 			return err
 		}
 	}
-	if err := c.publish(ctx); err != nil {
+	if err := c.publish(ctx, k); err != nil {
 		return err
 	}
 	for _, key := range toDelete {

@@ -61,6 +61,12 @@ type Options struct {
 	// tracks of a channel (403); default 64. MaxMPDVersions caps the I-MPD
 	// versions stored per channel (429); default 500.
 	MaxChannels, MaxTracks, MaxMPDVersions int
+	// ArchiveWindow is how far back from its newest storage period the
+	// rolling archive S-MPD {channel}/archive.mpd reaches (whole periods);
+	// older periods are described by the day S-MPDs
+	// {channel}/archive/{date}.mpd. Default DefaultArchiveWindow;
+	// negative: the whole archive (a publish then reads every index).
+	ArchiveWindow time.Duration
 
 	budget *ingestBudget // set by withDefaults
 }
@@ -148,6 +154,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if x.MaxMPDVersions <= 0 {
 		x.MaxMPDVersions = 500
+	}
+	if x.ArchiveWindow == 0 {
+		x.ArchiveWindow = DefaultArchiveWindow
 	}
 	if x.MaxAhead == 0 {
 		x.MaxAhead = 5 * time.Minute

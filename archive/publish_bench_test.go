@@ -83,19 +83,19 @@ func BenchmarkPublish30Days(b *testing.B) {
 				b.Fatal(err)
 			}
 			k := g.Period(g.SegmentAt(end)) - 1
-			if err := c.publish(ctx); err != nil { // warm the index cache
+			if err := c.publish(ctx, k); err != nil { // warm the index cache
 				b.Fatal(err)
 			}
 			b.ResetTimer()
 			for b.Loop() {
-				if err := c.publish(ctx); err != nil {
+				if err := c.publish(ctx, k); err != nil {
 					b.Fatal(err)
 				}
 			}
 			b.StopTimer()
 			mpd, _ := st.Get(ctx, trackfile.ArchiveMPDKey("ch1"))
 			b.ReportMetric(float64(len(mpd)), "mpd-bytes")
-			_ = k
+
 		})
 	}
 }

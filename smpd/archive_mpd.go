@@ -25,10 +25,15 @@ type ArchiveInput struct {
 	Channel string
 	Ingest  *IngestMPD      // latest I-MPD; nil: synthesize from the CMAF headers
 	Runs    []trackfile.Run // every storage track file run, any order
+	// BaseURLPrefix is put before every BaseURL, for an S-MPD whose key
+	// is deeper than {channel}/archive.mpd (a day file
+	// {channel}/archive/{date}.mpd has "../").
+	BaseURLPrefix string
 }
 
 // ArchiveMPD writes the 24x7 archive S-MPD (design section 5). BaseURLs are
-// relative to the S-MPD's own key ({channel}/archive.mpd).
+// relative to the S-MPD's own key ({channel}/archive.mpd, or deeper with
+// BaseURLPrefix).
 //
 // The S-MPD is static, on the on-demand profile, with
 // availabilityStartTime at the epoch. The grid slots are cut into Periods
@@ -54,7 +59,7 @@ type ArchiveInput struct {
 // The output depends on the input only (runs in any order): redundant
 // archivers publish identical bytes.
 func ArchiveMPD(in ArchiveInput) ([]byte, error) {
-	runs, err := prepareRuns(in.Channel, in.Runs)
+	runs, err := prepareRuns(in.Channel, in.BaseURLPrefix, in.Runs)
 	if err != nil {
 		return nil, err
 	}

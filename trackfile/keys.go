@@ -189,6 +189,15 @@ func IndexKey(channel string, k int64, suffix string) string {
 // ArchiveMPDKey is the key of a channel's 24x7 archive S-MPD.
 func ArchiveMPDKey(channel string) string { return channel + "/archive.mpd" }
 
+// ArchiveDayKey is the key of a channel's archive S-MPD of one UTC day
+// (date as 2006-01-02): the storage periods starting that day.
+func ArchiveDayKey(channel, date string) string {
+	return fmt.Sprintf("%s/archive/%s.mpd", channel, date)
+}
+
+// ArchiveDayPrefix is the prefix of a channel's day S-MPDs.
+func ArchiveDayPrefix(channel string) string { return channel + "/archive/" }
+
 // RecordingKey is the key of a recording S-MPD.
 func RecordingKey(channel, name string) string {
 	return fmt.Sprintf("%s/recordings/%s.mpd", channel, name)
