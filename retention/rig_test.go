@@ -1,0 +1,192 @@
+package retention
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/reapd/reapd/archive"
+	"github.com/reapd/reapd/blobstore"
+	"github.com/reapd/reapd/trackfile"
+	"github.com/reapd/reapd/trackfile/trackfiletest"
+)
+
+// A test archive: periods of five 2 s segments (10 s) of one audio track
+// from t0, archived by a real archiver into a mem store.
+const (
+	t0         = 1_700_000_000 // a period boundary
+	perPeriod  = 5
+	periodSecs = 10
+)
+
+var tr = trackfiletest.Default
+
+// k0 is the first period of the test archive.
+const k0 = t0 / periodSecs
+
+type rig struct {
+	t     *testing.T
+	store *blobstore.Store
+	arch  *archive.Archiver
+	now   atomic.Int64 // unix ns of the test clock
+}
+
+// newRig archives periods storage periods from t0 and finalizes them all.
+func newRig(t *testing.T, periods int) *rig {
+	t.Helper()
+	r := &rig{t: t, store: memStore(t)}
+	r.now.Store(int64(t0+periods*periodSecs+1) * 1e9)
+	r.arch = archive.New(r.store, &archive.Options{Now: r.clock, Defaults: archive.ChannelConfig{
+		SegmentDuration: trackfile.Rational{Num: 2, Den: 1}, StoragePeriod: periodSecs * time.Second}})
+	srv := httptest.NewServer(r.arch.Handler())
+	t.Cleanup(srv.Close)
+	post := func(path string, body []byte) {
+		resp, err := http.Post(srv.URL+path, "video/mp4", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %s", path, resp.Status)
+		}
+	}
+	post("/ingest/ch1/a/init.cmfa", tr.Header())
+	n0 := int64(t0 / 2)
+	for n := n0; n < n0+int64(periods*perPeriod); n++ {
+		post(fmt.Sprintf("/ingest/ch1/a/%d.cmfa", n+1), tr.Segment(uint64(n)*tr.SegmentTicks(), uint32(n+1)))
+	}
+	if err := r.arch.FinalizeAll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func (r *rig) clock() time.Time { return time.Unix(0, r.now.Load()) }
+
+// at returns t0 + s seconds.
+func at(s int) time.Time { return time.Unix(int64(t0+s), 0).UTC() }
+
+// retention returns a Retention over the rig's store wired to its
+// archiver; before each republish, the store must hold no dangling
+// reference (the old S-MPDs name existing files only).
+func (r *rig) retention(o Options) *Retention {
+	o.Now = r.clock
+	o.Publish = func(ctx context.Context, channel string, k int64) error {
+		checkNoDangling(r.t, r.store, channel, false)
+		return r.arch.Republish(ctx, channel, k)
+	}
+	return New(r.store, &o)
+}
+
+// periods returns the periods k that have an index object, and checks
+// that every index entry's track file and header exist.
+func (r *rig) periods() map[int64]bool {
+	r.t.Helper()
+	ctx := context.Background()
+	objs, err := r.store.List(ctx, trackfile.IndexPrefix("ch1"))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	out := map[int64]bool{}
+	for _, o := range objs {
+		k, ok := indexPeriod(o.Key[strings.LastIndex(o.Key, "/")+1:])
+		if !ok {
+			continue
+		}
+		out[k] = true
+		raw, err := r.store.Get(ctx, o.Key)
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		idx, err := trackfile.UnmarshalIndex(raw)
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		for _, run := range idx.Runs {
+			for _, key := range []string{run.Key, run.HeaderKey} {
+				if _, err := r.store.Stat(ctx, key); err != nil {
+					r.t.Errorf("index %s names %s: %v", o.Key, key, err)
+				}
+			}
+		}
+	}
+	return out
+}
+
+var baseURLRE = regexp.MustCompile(`<BaseURL>([^<]+)</BaseURL>`)
+
+// checkNoDangling checks that every index entry's files exist and every
+// BaseURL of the archive S-MPDs exists; settled, also that no track file
+// outlives its period's index (no orphans) and that no tombstone is left.
+func checkNoDangling(t *testing.T, st *blobstore.Store, channel string, settled bool) {
+	t.Helper()
+	ctx := context.Background()
+	all, err := st.List(ctx, channel+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exists := map[string]bool{}
+	for _, o := range all {
+		exists[o.Key] = true
+	}
+	indexed := map[string]bool{}
+	mpds := 0
+	for _, o := range all {
+		if _, ok := indexPeriod(o.Key[strings.LastIndex(o.Key, "/")+1:]); !ok || !strings.HasPrefix(o.Key, trackfile.IndexPrefix(channel)) {
+			continue
+		}
+		raw, err := st.Get(ctx, o.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idx, err := trackfile.UnmarshalIndex(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, run := range idx.Runs {
+			indexed[run.Key] = true
+			if !exists[run.Key] || !exists[run.HeaderKey] {
+				t.Errorf("dangling: index %s names %s / %s", o.Key, run.Key, run.HeaderKey)
+			}
+		}
+	}
+	for _, o := range all {
+		dir, base := o.Key[:strings.LastIndex(o.Key, "/")], o.Key[strings.LastIndex(o.Key, "/")+1:]
+		switch {
+		case o.Key == trackfile.ArchiveMPDKey(channel) && !strings.Contains(o.Key, "/archive/"):
+			mpds++
+			fallthrough
+		case strings.HasSuffix(o.Key, ".mpd") && (o.Key == trackfile.ArchiveMPDKey(channel) || strings.HasPrefix(o.Key, trackfile.ArchiveDayPrefix(channel))):
+			raw, err := st.Get(ctx, o.Key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range baseURLRE.FindAllStringSubmatch(string(raw), -1) {
+				key := dir + "/" + m[1]
+				if strings.HasPrefix(m[1], "../") {
+					key = dir[:strings.LastIndex(dir, "/")] + "/" + m[1][3:]
+				}
+				if !exists[key] {
+					t.Errorf("dangling: %s names %s (%s)", o.Key, m[1], key)
+				}
+			}
+		case !settled:
+		case strings.HasPrefix(o.Key, TombstonePrefix(channel)):
+			t.Errorf("tombstone left: %s", o.Key)
+		case strings.Count(o.Key, "/") == 2 && !strings.HasPrefix(base, "init-") && (strings.HasSuffix(base, ".cmfa") || strings.HasSuffix(base, ".cmfv")):
+			if !indexed[o.Key] {
+				t.Errorf("orphan track file %s", o.Key)
+			}
+		}
+	}
+	if mpds != 1 {
+		t.Errorf("no %s", trackfile.ArchiveMPDKey(channel))
+	}
+}
