@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/reapd/reapd/catchup"
+	"github.com/reapd/reapd/retention/retentiontest"
 )
 
 var mapURIRE = regexp.MustCompile(`URI="([^"]+)"`)
@@ -125,5 +126,5 @@ func TestCatchUpDuringRetentionNeverFails(t *testing.T) {
 		t.Fatalf("statuses %v: want both served and deleted ranges", seen)
 	}
 	t.Logf("%d responses during the run: %v", served.Load(), seen)
-	checkNoDangling(t, r.store, "ch1", true)
+	retentiontest.CheckNoDangling(t, r.store, "ch1", true)
 }

@@ -43,12 +43,6 @@ const maxReason = 1024
 
 var idRE = regexp.MustCompile(`^[0-9a-f]{16}$`)
 
-// HoldPrefix is the prefix of a channel's hold objects.
-func HoldPrefix(channel string) string { return channel + "/holds/" }
-
-// HoldKey is the key of a hold object.
-func HoldKey(channel, id string) string { return HoldPrefix(channel) + id + ".json" }
-
 // checkHoldID validates a hold id (16 lower-case hex digits).
 func checkHoldID(id string) error {
 	if !idRE.MatchString(id) {
@@ -81,7 +75,7 @@ func CreateHold(ctx context.Context, store *blobstore.Store, h Hold, now time.Ti
 		if err != nil {
 			return Hold{}, err
 		}
-		err = store.Create(ctx, HoldKey(h.Channel, h.ID), raw)
+		err = store.Create(ctx, trackfile.HoldKey(h.Channel, h.ID), raw)
 		if errors.Is(err, blobstore.ErrExists) {
 			continue
 		}
@@ -101,7 +95,7 @@ func GetHold(ctx context.Context, store *blobstore.Store, channel, id string) (H
 	if err := checkHoldID(id); err != nil {
 		return Hold{}, err
 	}
-	raw, err := store.Get(ctx, HoldKey(channel, id))
+	raw, err := store.Get(ctx, trackfile.HoldKey(channel, id))
 	if errors.Is(err, blobstore.ErrNotFound) {
 		return Hold{}, fmt.Errorf("%w: hold %s/%s", ErrNotFound, channel, id)
 	}
@@ -120,7 +114,7 @@ func DeleteHold(ctx context.Context, store *blobstore.Store, channel, id string)
 	if _, err := GetHold(ctx, store, channel, id); err != nil {
 		return err
 	}
-	return store.Delete(ctx, HoldKey(channel, id))
+	return store.Delete(ctx, trackfile.HoldKey(channel, id))
 }
 
 // ListHolds returns the holds of a channel, or of every channel when
@@ -139,7 +133,7 @@ func ListHolds(ctx context.Context, store *blobstore.Store, channel string) ([]H
 	}
 	out := []Hold{}
 	for _, ch := range channels {
-		objs, err := store.List(ctx, HoldPrefix(ch))
+		objs, err := store.List(ctx, trackfile.HoldPrefix(ch))
 		if err != nil {
 			return nil, fmt.Errorf("list holds of %s: %w", ch, err)
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/reapd/reapd/blobstore"
+	"github.com/reapd/reapd/trackfile"
 )
 
 func memStore(t *testing.T) *blobstore.Store {
@@ -53,7 +54,7 @@ func TestHoldsAPILifecycle(t *testing.T) {
 		!a.To.Equal(time.Unix(1796036400, 0)) || a.Reason != "legal" || !a.Created.Equal(now) || checkHoldID(a.ID) != nil {
 		t.Fatalf("created %+v", a)
 	}
-	if _, err := st.Stat(context.Background(), HoldKey("ch1", a.ID)); err != nil {
+	if _, err := st.Stat(context.Background(), trackfile.HoldKey("ch1", a.ID)); err != nil {
 		t.Fatalf("hold object: %v", err)
 	}
 	var b Hold

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/reapd/reapd/retention/retentiontest"
 	"github.com/reapd/reapd/trackfile"
 )
 
@@ -69,7 +70,7 @@ func TestRetentionByAgeKeepsHoldsAndRecordings(t *testing.T) {
 	if got, want := sortedKeys(r.periods()), ks(1, 3, 4, 6, 7, 8, 9); !slices.Equal(got, want) {
 		t.Fatalf("left %v, want %v", got, want)
 	}
-	checkNoDangling(t, r.store, "ch1", true)
+	retentiontest.CheckNoDangling(t, r.store, "ch1", true)
 	var freed int64
 	for _, p := range pl.Delete {
 		freed += p.Bytes
@@ -118,7 +119,7 @@ func TestRetentionBySizeDeletesOldestUnheld(t *testing.T) {
 	if got, want := sortedKeys(r.periods()), ks(0, 5, 6, 7); !slices.Equal(got, want) {
 		t.Fatalf("left %v, want %v", got, want)
 	}
-	checkNoDangling(t, r.store, "ch1", true)
+	retentiontest.CheckNoDangling(t, r.store, "ch1", true)
 	// A limit below one period still keeps the newest (and the held one).
 	ret.opts.Channels = map[string]Policy{"ch1": {MaxBytes: 1}}
 	if _, err := ret.Run(ctx, "ch1", false); err != nil {
@@ -127,7 +128,7 @@ func TestRetentionBySizeDeletesOldestUnheld(t *testing.T) {
 	if got, want := sortedKeys(r.periods()), ks(0, 7); !slices.Equal(got, want) {
 		t.Fatalf("left %v, want %v", got, want)
 	}
-	checkNoDangling(t, r.store, "ch1", true)
+	retentiontest.CheckNoDangling(t, r.store, "ch1", true)
 	// The header is still named by what stays.
 	if objs, _ := r.store.List(ctx, "ch1/a/init-"); len(objs) != 1 {
 		t.Fatalf("headers left: %v", objs)
@@ -166,10 +167,10 @@ func TestRetentionInterruptedRunIsFinished(t *testing.T) {
 			if _, err := ret.Run(ctx, "ch1", false); !errors.Is(err, context.Canceled) {
 				t.Fatalf("cut run: %v", err)
 			}
-			if objs, _ := r.store.List(context.Background(), TombstonePrefix("ch1")); len(objs) != 1 {
+			if objs, _ := r.store.List(context.Background(), trackfile.TombstonePrefix("ch1")); len(objs) != 1 {
 				t.Fatalf("tombstones after the cut: %v", objs)
 			}
-			checkNoDangling(t, r.store, "ch1", false)
+			retentiontest.CheckNoDangling(t, r.store, "ch1", false)
 			again := r.retention(Options{Defaults: Policy{MaxAge: 20 * time.Second}})
 			if _, err := again.Run(context.Background(), "ch1", false); err != nil {
 				t.Fatal(err)
@@ -177,7 +178,7 @@ func TestRetentionInterruptedRunIsFinished(t *testing.T) {
 			if got, want := sortedKeys(r.periods()), ks(4, 5); !slices.Equal(got, want) {
 				t.Fatalf("left %v, want %v", got, want)
 			}
-			checkNoDangling(t, r.store, "ch1", true)
+			retentiontest.CheckNoDangling(t, r.store, "ch1", true)
 		})
 	}
 }

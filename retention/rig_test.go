@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/reapd/reapd/archive"
 	"github.com/reapd/reapd/blobstore"
+	"github.com/reapd/reapd/retention/retentiontest"
 	"github.com/reapd/reapd/trackfile"
 	"github.com/reapd/reapd/trackfile/trackfiletest"
 )
@@ -79,7 +79,7 @@ func at(s int) time.Time { return time.Unix(int64(t0+s), 0).UTC() }
 func (r *rig) retention(o Options) *Retention {
 	o.Now = r.clock
 	o.Publish = func(ctx context.Context, channel string, k int64) error {
-		checkNoDangling(r.t, r.store, channel, false)
+		retentiontest.CheckNoDangling(r.t, r.store, channel, false)
 		return r.arch.Republish(ctx, channel, k)
 	}
 	return New(r.store, &o)
@@ -118,75 +118,4 @@ func (r *rig) periods() map[int64]bool {
 		}
 	}
 	return out
-}
-
-var baseURLRE = regexp.MustCompile(`<BaseURL>([^<]+)</BaseURL>`)
-
-// checkNoDangling checks that every index entry's files exist and every
-// BaseURL of the archive S-MPDs exists; settled, also that no track file
-// outlives its period's index (no orphans) and that no tombstone is left.
-func checkNoDangling(t *testing.T, st *blobstore.Store, channel string, settled bool) {
-	t.Helper()
-	ctx := context.Background()
-	all, err := st.List(ctx, channel+"/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	exists := map[string]bool{}
-	for _, o := range all {
-		exists[o.Key] = true
-	}
-	indexed := map[string]bool{}
-	mpds := 0
-	for _, o := range all {
-		if _, ok := indexPeriod(o.Key[strings.LastIndex(o.Key, "/")+1:]); !ok || !strings.HasPrefix(o.Key, trackfile.IndexPrefix(channel)) {
-			continue
-		}
-		raw, err := st.Get(ctx, o.Key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		idx, err := trackfile.UnmarshalIndex(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, run := range idx.Runs {
-			indexed[run.Key] = true
-			if !exists[run.Key] || !exists[run.HeaderKey] {
-				t.Errorf("dangling: index %s names %s / %s", o.Key, run.Key, run.HeaderKey)
-			}
-		}
-	}
-	for _, o := range all {
-		dir, base := o.Key[:strings.LastIndex(o.Key, "/")], o.Key[strings.LastIndex(o.Key, "/")+1:]
-		switch {
-		case o.Key == trackfile.ArchiveMPDKey(channel) && !strings.Contains(o.Key, "/archive/"):
-			mpds++
-			fallthrough
-		case strings.HasSuffix(o.Key, ".mpd") && (o.Key == trackfile.ArchiveMPDKey(channel) || strings.HasPrefix(o.Key, trackfile.ArchiveDayPrefix(channel))):
-			raw, err := st.Get(ctx, o.Key)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, m := range baseURLRE.FindAllStringSubmatch(string(raw), -1) {
-				key := dir + "/" + m[1]
-				if strings.HasPrefix(m[1], "../") {
-					key = dir[:strings.LastIndex(dir, "/")] + "/" + m[1][3:]
-				}
-				if !exists[key] {
-					t.Errorf("dangling: %s names %s (%s)", o.Key, m[1], key)
-				}
-			}
-		case !settled:
-		case strings.HasPrefix(o.Key, TombstonePrefix(channel)):
-			t.Errorf("tombstone left: %s", o.Key)
-		case strings.Count(o.Key, "/") == 2 && !strings.HasPrefix(base, "init-") && (strings.HasSuffix(base, ".cmfa") || strings.HasSuffix(base, ".cmfv")):
-			if !indexed[o.Key] {
-				t.Errorf("orphan track file %s", o.Key)
-			}
-		}
-	}
-	if mpds != 1 {
-		t.Errorf("no %s", trackfile.ArchiveMPDKey(channel))
-	}
 }

@@ -12,15 +12,10 @@ import (
 	"github.com/reapd/reapd/trackfile"
 )
 
-// TombstonePrefix is the prefix of a channel's tombstones: the record of
-// a period whose deletion has begun, written before anything goes and
-// removed after the last object went, so that a run cut short (a crash,
-// SIGKILL) is finished by the next one instead of leaving orphan files.
-func TombstonePrefix(channel string) string { return channel + "/retention/" }
-
-func tombstoneKey(channel string, k int64) string {
-	return fmt.Sprintf("%s%d.json", TombstonePrefix(channel), k)
-}
+// A tombstone (trackfile.TombstoneKey) records a period whose deletion
+// has begun: written before anything goes and removed after the last
+// object went, so that a run cut short (a crash, SIGKILL) is finished by
+// the next one instead of leaving orphan files.
 
 // Run runs retention once for a channel under its policy and returns what
 // went (with dryRun, what would go: nothing is deleted). It first finishes
@@ -106,7 +101,7 @@ func (r *Retention) deletePeriod(ctx context.Context, channel string, p *Period)
 	if err != nil {
 		return err
 	}
-	if err := r.store.Create(ctx, tombstoneKey(channel, p.K), raw); err != nil && !errors.Is(err, blobstore.ErrExists) {
+	if err := r.store.Create(ctx, trackfile.TombstoneKey(channel, p.K), raw); err != nil && !errors.Is(err, blobstore.ErrExists) {
 		return fmt.Errorf("retention %s period %d: tombstone: %w", channel, p.K, err)
 	}
 	if r.opts.testHook != nil {
@@ -155,7 +150,7 @@ func (r *Retention) finish(ctx context.Context, channel string, p *Period) error
 			}
 		}
 	}
-	if err := r.store.Delete(ctx, tombstoneKey(channel, p.K)); err != nil {
+	if err := r.store.Delete(ctx, trackfile.TombstoneKey(channel, p.K)); err != nil {
 		return fail("delete tombstone", err)
 	}
 	r.opts.Metrics.freed(channel, p.Bytes)
@@ -184,7 +179,7 @@ func (r *Retention) headerStaged(ctx context.Context, headerKey string) (bool, e
 
 // finishTombstones finishes the deletions that a run cut short left.
 func (r *Retention) finishTombstones(ctx context.Context, channel string) error {
-	objs, err := r.store.List(ctx, TombstonePrefix(channel))
+	objs, err := r.store.List(ctx, trackfile.TombstonePrefix(channel))
 	if err != nil {
 		return fmt.Errorf("list tombstones of %s: %w", channel, err)
 	}
@@ -200,7 +195,7 @@ func (r *Retention) finishTombstones(ctx context.Context, channel string) error 
 			return fmt.Errorf("tombstone %s: %w", o.Key, err)
 		}
 		var p Period
-		if err := json.Unmarshal(raw, &p); err != nil || tombstoneKey(channel, p.K) != o.Key {
+		if err := json.Unmarshal(raw, &p); err != nil || trackfile.TombstoneKey(channel, p.K) != o.Key {
 			return fmt.Errorf("tombstone %s: malformed", o.Key)
 		}
 		r.log.Info("retention: finishing an interrupted deletion", "channel", channel, "period", p.K)

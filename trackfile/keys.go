@@ -198,6 +198,21 @@ func ArchiveDayKey(channel, date string) string {
 // ArchiveDayPrefix is the prefix of a channel's day S-MPDs.
 func ArchiveDayPrefix(channel string) string { return channel + "/archive/" }
 
+// HoldPrefix is the prefix of a channel's retention holds.
+func HoldPrefix(channel string) string { return channel + "/holds/" }
+
+// HoldKey is the key of a retention hold.
+func HoldKey(channel, id string) string { return HoldPrefix(channel) + id + ".json" }
+
+// TombstonePrefix is the prefix of a channel's retention tombstones: the
+// record of a storage period whose deletion has begun.
+func TombstonePrefix(channel string) string { return channel + "/retention/" }
+
+// TombstoneKey is the key of the retention tombstone of period k.
+func TombstoneKey(channel string, k int64) string {
+	return fmt.Sprintf("%s%d.json", TombstonePrefix(channel), k)
+}
+
 // RecordingKey is the key of a recording S-MPD.
 func RecordingKey(channel, name string) string {
 	return fmt.Sprintf("%s/recordings/%s.mpd", channel, name)

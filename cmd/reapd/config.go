@@ -35,6 +35,7 @@ type channelConfig struct {
 	StoragePeriod   string               `yaml:"storagePeriod"`   // 1h
 	FinalizeDelay   string               `yaml:"finalizeDelay"`   // 6s
 	Credentials     []archive.Credential `yaml:"credentials"`
+	Retention       *retentionConfig     `yaml:"retention"` // see retention.go
 }
 
 func loadConfig(path string) (*fileConfig, error) {

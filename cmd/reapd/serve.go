@@ -15,6 +15,7 @@ import (
 	"github.com/reapd/reapd/archive"
 	"github.com/reapd/reapd/blobstore"
 	"github.com/reapd/reapd/catchup"
+	"github.com/reapd/reapd/retention"
 )
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
@@ -90,6 +91,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// A finalized period changes what catch-up must read: drop its cache.
 	opts.OnFinalize = func(channel string, _ int64) { cu.Invalidate(channel) }
 	arch := archive.New(store, opts)
+	ret, err := startRetention(ctx, store, fc, arch, cu, reg, log)
+	if err != nil {
+		return err
+	}
+	defer ret.Close(context.WithoutCancel(ctx))
 
 	token := f.metricsToken
 	if fc.MetricsToken != "" && !set["metrics-token"] {
@@ -97,6 +103,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	srv, ln, err := newHTTPServer(f, log, reg, httpParts{
 		ingest: arch.Handler(), conformance: cu.Protect(arch.ConformanceHandler()), catchup: cu.Handler(),
+		holds: cu.Protect(retention.NewHandler(store, &retention.HandlerOptions{Logger: log.With("component", "holds")})),
 		ready: newReadiness(store, f.readyzInterval, log.With("component", "readyz")), metricsToken: token,
 	})
 	if err != nil {
@@ -151,7 +158,7 @@ func archiveOptions(f *serveFlags, fc *fileConfig) (*archive.Options, error) {
 	opts := &archive.Options{Defaults: base, Channels: map[string]archive.ChannelConfig{},
 		NoAutoCreate: f.noAutoCreate, MaxSegmentBytes: f.maxSegment, ClaimLease: f.claimLease,
 		IngestMemory: int64(f.ingestMemory), MaxAhead: f.maxAhead, MaxChannels: f.maxChannels,
-		MaxTracks: f.maxTracks, MaxMPDVersions: f.maxMPDVersion, StoreTimeout: f.storeTimeout}
+		MaxTracks: f.maxTracks, MaxMPDVersions: f.maxMPDVersion, StoreTimeout: f.storeTimeout, ArchiveWindow: f.archiveWindow}
 	if fc.AutoCreate != nil && !*fc.AutoCreate {
 		opts.NoAutoCreate = true
 	}
