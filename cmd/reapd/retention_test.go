@@ -1,0 +1,174 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/reapd/reapd/archive"
+	"github.com/reapd/reapd/blobstore"
+	"github.com/reapd/reapd/retention"
+	"github.com/reapd/reapd/retention/retentiontest"
+	"github.com/reapd/reapd/trackfile"
+	"github.com/reapd/reapd/trackfile/trackfiletest"
+)
+
+// archiveOld archives periods 2 s storage periods (one 2 s segment each) of
+// two audio tracks from testEpoch with an in-process archiver into a mem
+// store (fast), then copies every object into st.
+func archiveOld(t *testing.T, st *blobstore.Store, periods int) {
+	t.Helper()
+	mem := openStore(t, "mem://")
+	arch := archive.New(mem, &archive.Options{Defaults: archive.ChannelConfig{
+		SegmentDuration: trackfile.Rational{Num: 2, Den: 1}, StoragePeriod: 2 * time.Second}})
+	srv := httptest.NewServer(arch.Handler())
+	defer srv.Close()
+	post := func(path string, body []byte) {
+		resp, err := http.Post(srv.URL+path, "video/mp4", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %s", path, resp.Status)
+		}
+	}
+	a, b := trackfiletest.Default, trackfiletest.Default
+	b.ID, b.SampleSize = 2, 40
+	n0 := int64(testEpoch / 2)
+	for name, tr := range map[string]trackfiletest.Track{"a": a, "b": b} {
+		post("/ingest/ch1/"+name+"/init.cmfa", tr.Header())
+		for n := n0; n < n0+int64(periods); n++ {
+			post(fmt.Sprintf("/ingest/ch1/%s/%d.cmfa", name, n+1), tr.Segment(uint64(n)*tr.SegmentTicks(), uint32(n+1)))
+		}
+	}
+	ctx := context.Background()
+	if err := arch.FinalizeAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	objs, err := mem.List(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objs {
+		raw, err := mem.Get(ctx, o.Key)
+		if err == nil {
+			err = st.Create(ctx, o.Key, raw)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestRetentionSIGKILLMidRunLeavesNoDanglingReference archives many old
+// periods, starts reapd with a retention schedule that expires all but a
+// held stretch, SIGKILLs it in the middle of the run, and checks that no
+// index entry or archive S-MPD names a missing file, before and after a
+// restart, which finishes the run and leaves no orphan file or tombstone.
+func TestRetentionSIGKILLMidRunLeavesNoDanglingReference(t *testing.T) {
+	const periods = 150
+	dir := t.TempDir()
+	url := "file://" + dir
+	st := openStore(t, url)
+	start := time.Now()
+	archiveOld(t, st, periods)
+	t.Logf("archived in %v", time.Since(start))
+	ctx := context.Background()
+	held := time.Unix(testEpoch+200, 0) // periods 100 and 101 of the archive
+	if _, err := retention.CreateHold(ctx, st, retention.Hold{Channel: "ch1", From: held, To: held.Add(3 * time.Second), Reason: "test"}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	indexes := func() int {
+		objs, err := st.List(ctx, trackfile.IndexPrefix("ch1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(objs)
+	}
+	if n := indexes(); n != periods {
+		t.Fatalf("%d period indexes archived, want %d", n, periods)
+	}
+	cfg := filepath.Join(dir, "..", "reapd.yaml")
+	if err := os.WriteFile(cfg, []byte("defaults:\n  retention: {maxAge: 1h, schedule: \"@every 1s\"}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	flags := []string{"--config", cfg, "--segment-duration", "2s", "--storage-period", "2s"}
+	p := startReapd(t, url, flags...)
+	if !poll(60*time.Second, func() bool { return indexes() < periods-10 }) {
+		t.Fatalf("retention did not start deleting\n%s", p.logs)
+	}
+	p.kill()
+	left := indexes()
+	t.Logf("killed at %v with %d indexes left", time.Since(start), left)
+	if left <= 10 {
+		t.Fatalf("the run ended before the kill (%d indexes left): archive more periods", left)
+	}
+	retentiontest.CheckNoDangling(t, st, "ch1", false)
+
+	p = startReapd(t, url, flags...)
+	want := 3 // the held two and the newest
+	if !poll(60*time.Second, func() bool { return indexes() == want }) {
+		t.Fatalf("after the restart %d indexes left, want %d\n%s", indexes(), want, p.logs)
+	}
+	if !poll(10*time.Second, func() bool {
+		objs, _ := st.List(ctx, trackfile.TombstonePrefix("ch1"))
+		return len(objs) == 0
+	}) {
+		t.Fatal("tombstones left")
+	}
+	t.Logf("finished at %v", time.Since(start))
+	p.stop(t)
+	retentiontest.CheckNoDangling(t, st, "ch1", true)
+	if !strings.Contains(p.logs.String(), "retention: period deleted") {
+		t.Errorf("no deletion logged after the restart\n%s", p.logs)
+	}
+	for _, k := range []int64{testEpoch/2 + 100, testEpoch/2 + 101, testEpoch/2 + periods - 1} {
+		if _, err := st.Stat(ctx, trackfile.IndexKey("ch1", k, "")); err != nil {
+			t.Errorf("kept period %d: %v", k, err)
+		}
+	}
+}
+
+// TestRetentionCommandDryRunListsAndRunDeletes: "reapd retention
+// --dry-run" lists what would go and deletes nothing; without it the same
+// periods go, and the archive S-MPD is republished without them.
+func TestRetentionCommandDryRunListsAndRunDeletes(t *testing.T) {
+	url := "file://" + t.TempDir()
+	st := openStore(t, url)
+	archiveOld(t, st, 5)
+	ctx := context.Background()
+	count := func() int {
+		objs, err := st.List(ctx, trackfile.IndexPrefix("ch1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(objs)
+	}
+	var out, errb bytes.Buffer
+	if err := run(ctx, []string{"retention", "--store", url, "--max-age", "1h", "--dry-run"}, &out, &errb); err != nil {
+		t.Fatalf("%v\n%s", err, errb.String())
+	}
+	if got := strings.Count(out.String(), "would delete ch1 period"); got != 4 || count() != 5 {
+		t.Fatalf("dry run listed %d periods, %d indexes left:\n%s", got, count(), out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"retention", "--store", url, "--channel", "ch1", "--max-age", "1h"}, &out, &errb); err != nil {
+		t.Fatalf("%v\n%s", err, errb.String())
+	}
+	if got := strings.Count(out.String(), "deleted ch1 period"); got != 4 || count() != 1 {
+		t.Fatalf("run deleted %d periods, %d indexes left:\n%s", got, count(), out.String())
+	}
+	retentiontest.CheckNoDangling(t, st, "ch1", true)
+	errb.Reset()
+	if err := run(ctx, []string{"retention", "--help"}, &out, &errb); !strings.Contains(errb.String(), "--dry-run") {
+		t.Errorf("--help: %v\n%s", err, errb.String())
+	}
+}
