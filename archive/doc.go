@@ -18,6 +18,13 @@
 // into storage track files whose runs are contiguous in time
 // ([Archiver.Run]).
 //
+// After each finalize the derived S-MPDs are published (publish.go): the
+// rolling {channel}/archive.mpd over the last Options.ArchiveWindow (24 h)
+// up to the newest period, and {channel}/archive/{date}.mpd for each
+// complete UTC day. A publish lists and reads only the periods it writes,
+// so its cost does not grow with the archive's age; [Archiver.Republish]
+// rewrites them after retention deleted a period.
+//
 // Everything the archiver knows is recoverable from the store alone: header
 // use markers beside the staged segments, write-once channel decisions
 // (an STS fixed by "sts: auto", a learned segment duration and phase) under

@@ -34,5 +34,7 @@
 // grid over which the same runs play, each Representation a SegmentBase
 // over its storage track file. The AdaptationSets copy the I-MPD's, or are
 // synthesized from the CMAF headers. The output is a deterministic function
-// of the input, so that any archiver can rebuild it byte for byte.
+// of the input, so that any archiver can rebuild it byte for byte. The
+// archiver gives it a bounded set of runs (the last 24 h, or one day, whose
+// S-MPD lies one level deeper: ArchiveInput.BaseURLPrefix).
 package smpd
