@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path"
-	"strings"
 	"sync"
 	"time"
 
@@ -137,7 +135,7 @@ func (c *channel) discoverNewest(ctx context.Context) error {
 	}
 	newest, key := int64(-1), ""
 	for _, o := range objs {
-		if kk, ok := indexKeyPeriod(o.Key); ok && kk > newest {
+		if kk, ok := trackfile.IndexKeyPeriod(o.Key); ok && kk > newest {
 			newest, key = kk, o.Key
 		}
 	}
@@ -232,7 +230,7 @@ func (c *channel) listPeriods(ctx context.Context, lo, hi int64) (map[int64][]st
 			return nil, err
 		}
 		for _, o := range objs {
-			if k, ok := indexKeyPeriod(o.Key); ok && k >= lo && k <= hi {
+			if k, ok := trackfile.IndexKeyPeriod(o.Key); ok && k >= lo && k <= hi {
 				out[k] = append(out[k], o.Key)
 			}
 		}
@@ -245,7 +243,7 @@ func (c *channel) forgetPeriod(k int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for key := range c.indexes {
-		if kk, ok := indexKeyPeriod(key); ok && kk == k {
+		if kk, ok := trackfile.IndexKeyPeriod(key); ok && kk == k {
 			delete(c.indexes, key)
 		}
 	}
@@ -257,23 +255,8 @@ func (c *channel) pruneIndexes(k int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for key := range c.indexes {
-		if kk, ok := indexKeyPeriod(key); ok && kk < k {
+		if kk, ok := trackfile.IndexKeyPeriod(key); ok && kk < k {
 			delete(c.indexes, key)
 		}
 	}
-}
-
-// indexKeyPeriod parses k from an index key ".../index/{k}.json" or
-// ".../index/{k}-{suffix}.json".
-func indexKeyPeriod(key string) (int64, bool) {
-	s, ok := strings.CutSuffix(path.Base(key), ".json")
-	if !ok {
-		return 0, false
-	}
-	s, _, _ = strings.Cut(s, "-")
-	var k int64
-	if _, err := fmt.Sscan(s, &k); err != nil || k < 0 || fmt.Sprint(k) != s {
-		return 0, false
-	}
-	return k, true
 }

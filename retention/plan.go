@@ -5,9 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -58,7 +56,7 @@ func scan(ctx context.Context, store *blobstore.Store, channel string, cache map
 	byK := map[int64]*Period{}
 	listed := map[string]bool{}
 	for _, o := range objs {
-		k, ok := indexPeriod(path.Base(o.Key))
+		k, ok := trackfile.IndexKeyPeriod(o.Key)
 		if !ok {
 			continue
 		}
@@ -120,17 +118,6 @@ func scan(ctx context.Context, store *blobstore.Store, channel string, cache map
 	}
 	slices.SortFunc(out, func(a, b *Period) int { return cmp.Compare(a.K, b.K) })
 	return out, nil
-}
-
-// indexPeriod parses k from "{k}.json" or "{k}-{suffix}.json".
-func indexPeriod(base string) (int64, bool) {
-	s, ok := strings.CutSuffix(base, ".json")
-	if !ok {
-		return 0, false
-	}
-	s, _, _ = strings.Cut(s, "-")
-	k, err := strconv.ParseInt(s, 10, 64)
-	return k, err == nil && k >= 0
 }
 
 // ticksTime converts an epoch media time to a wall-clock time.

@@ -1,12 +1,7 @@
 package retention
 
 import (
-	"bytes"
 	"context"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -45,26 +40,7 @@ func newRig(t *testing.T, periods int) *rig {
 	r.now.Store(int64(t0+periods*periodSecs+1) * 1e9)
 	r.arch = archive.New(r.store, &archive.Options{Now: r.clock, Defaults: archive.ChannelConfig{
 		SegmentDuration: trackfile.Rational{Num: 2, Den: 1}, StoragePeriod: periodSecs * time.Second}})
-	srv := httptest.NewServer(r.arch.Handler())
-	t.Cleanup(srv.Close)
-	post := func(path string, body []byte) {
-		resp, err := http.Post(srv.URL+path, "video/mp4", bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("%s: %s", path, resp.Status)
-		}
-	}
-	post("/ingest/ch1/a/init.cmfa", tr.Header())
-	n0 := int64(t0 / 2)
-	for n := n0; n < n0+int64(periods*perPeriod); n++ {
-		post(fmt.Sprintf("/ingest/ch1/a/%d.cmfa", n+1), tr.Segment(uint64(n)*tr.SegmentTicks(), uint32(n+1)))
-	}
-	if err := r.arch.FinalizeAll(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	retentiontest.Archive(t, r.arch, "ch1", t0/2, int64(periods*perPeriod), map[string]trackfiletest.Track{"a": tr})
 	return r
 }
 
@@ -96,7 +72,7 @@ func (r *rig) periods() map[int64]bool {
 	}
 	out := map[int64]bool{}
 	for _, o := range objs {
-		k, ok := indexPeriod(o.Key[strings.LastIndex(o.Key, "/")+1:])
+		k, ok := trackfile.IndexKeyPeriod(o.Key)
 		if !ok {
 			continue
 		}

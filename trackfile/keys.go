@@ -186,6 +186,20 @@ func IndexKey(channel string, k int64, suffix string) string {
 	return fmt.Sprintf("%s/index/%d-%s.json", channel, k, suffix)
 }
 
+// IndexKeyPeriod returns the period k of an index key (or its last
+// element): "{k}.json" or "{k}-{suffix}.json" under {channel}/index/.
+func IndexKeyPeriod(key string) (int64, bool) {
+	name, ok := strings.CutSuffix(key[strings.LastIndexByte(key, '/')+1:], ".json")
+	if !ok {
+		return 0, false
+	}
+	if i := strings.IndexByte(name[min(1, len(name)):], '-'); i >= 0 {
+		name = name[:i+1]
+	}
+	k, err := strconv.ParseInt(name, 10, 64)
+	return k, err == nil
+}
+
 // ArchiveMPDKey is the key of a channel's 24x7 archive S-MPD.
 func ArchiveMPDKey(channel string) string { return channel + "/archive.mpd" }
 

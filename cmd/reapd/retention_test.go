@@ -3,9 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,31 +25,10 @@ func archiveOld(t *testing.T, st *blobstore.Store, periods int) {
 	mem := openStore(t, "mem://")
 	arch := archive.New(mem, &archive.Options{Defaults: archive.ChannelConfig{
 		SegmentDuration: trackfile.Rational{Num: 2, Den: 1}, StoragePeriod: 2 * time.Second}})
-	srv := httptest.NewServer(arch.Handler())
-	defer srv.Close()
-	post := func(path string, body []byte) {
-		resp, err := http.Post(srv.URL+path, "video/mp4", bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("%s: %s", path, resp.Status)
-		}
-	}
 	a, b := trackfiletest.Default, trackfiletest.Default
 	b.ID, b.SampleSize = 2, 40
-	n0 := int64(testEpoch / 2)
-	for name, tr := range map[string]trackfiletest.Track{"a": a, "b": b} {
-		post("/ingest/ch1/"+name+"/init.cmfa", tr.Header())
-		for n := n0; n < n0+int64(periods); n++ {
-			post(fmt.Sprintf("/ingest/ch1/%s/%d.cmfa", name, n+1), tr.Segment(uint64(n)*tr.SegmentTicks(), uint32(n+1)))
-		}
-	}
+	retentiontest.Archive(t, arch, "ch1", testEpoch/2, int64(periods), map[string]trackfiletest.Track{"a": a, "b": b})
 	ctx := context.Background()
-	if err := arch.FinalizeAll(ctx); err != nil {
-		t.Fatal(err)
-	}
 	objs, err := mem.List(ctx, "")
 	if err != nil {
 		t.Fatal(err)

@@ -6,7 +6,6 @@ package retentiontest
 import (
 	"context"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -33,7 +32,7 @@ func CheckNoDangling(t testing.TB, st *blobstore.Store, channel string, settled 
 	indexed := map[string]bool{}
 	mpds := 0
 	for _, o := range all {
-		if _, ok := indexPeriod(o.Key[strings.LastIndex(o.Key, "/")+1:]); !ok || !strings.HasPrefix(o.Key, trackfile.IndexPrefix(channel)) {
+		if _, ok := trackfile.IndexKeyPeriod(o.Key); !ok || !strings.HasPrefix(o.Key, trackfile.IndexPrefix(channel)) {
 			continue
 		}
 		raw, err := st.Get(ctx, o.Key)
@@ -83,15 +82,4 @@ func CheckNoDangling(t testing.TB, st *blobstore.Store, channel string, settled 
 	if mpds != 1 {
 		t.Errorf("no %s", trackfile.ArchiveMPDKey(channel))
 	}
-}
-
-// indexPeriod parses k from "{k}.json" or "{k}-{suffix}.json".
-func indexPeriod(base string) (int64, bool) {
-	s, ok := strings.CutSuffix(base, ".json")
-	if !ok {
-		return 0, false
-	}
-	s, _, _ = strings.Cut(s, "-")
-	k, err := strconv.ParseInt(s, 10, 64)
-	return k, err == nil && k >= 0
 }
