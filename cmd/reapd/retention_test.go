@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,6 +103,19 @@ func TestRetentionSIGKILLMidRunLeavesNoDanglingReference(t *testing.T) {
 		t.Fatal("tombstones left")
 	}
 	t.Logf("finished at %v", time.Since(start))
+	// The holds API is mounted: it lists the hold and takes a new one.
+	resp, err := http.Get("http://" + p.addr + "/api/holds?channel=ch1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"reason":"test"`) {
+		t.Errorf("GET /api/holds: %s %s", resp.Status, body)
+	}
+	if code := p.post("/api/holds", []byte(`{"channel":"ch1","from":1,"to":2,"reason":"api"}`)); code != http.StatusCreated {
+		t.Errorf("POST /api/holds: %d", code)
+	}
 	p.stop(t)
 	retentiontest.CheckNoDangling(t, st, "ch1", true)
 	if !strings.Contains(p.logs.String(), "retention: period deleted") {
