@@ -100,7 +100,10 @@ func (r *Retention) channelLock(channel string) *sync.Mutex {
 // when its next time comes is skipped.
 func (r *Retention) Start(ctx context.Context) error {
 	logger := cronLogger{r.log}
-	c := cron.New(cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)), cron.WithLogger(logger))
+	// Recover inside SkipIfStillRunning: cron v3.0.1's SkipIfStillRunning
+	// does not release its slot when the job panics, so a panic that
+	// reached it would skip the job for ever.
+	c := cron.New(cron.WithChain(cron.SkipIfStillRunning(logger), cron.Recover(logger)), cron.WithLogger(logger))
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	names := make([]string, 0, len(r.opts.Channels))
 	for name := range r.opts.Channels {

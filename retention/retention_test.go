@@ -5,6 +5,7 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -180,5 +181,39 @@ func TestRetentionInterruptedRunIsFinished(t *testing.T) {
 			}
 			retentiontest.CheckNoDangling(t, r.store, "ch1", true)
 		})
+	}
+}
+
+// TestScheduledRunsRecoverFromPanicsAndCloseWaits: the cron schedule
+// runs a channel's policy, a run that panics is recovered (the next one
+// finishes its work), and Close returns once the runs stopped.
+func TestScheduledRunsRecoverFromPanicsAndCloseWaits(t *testing.T) {
+	r := newRig(t, 5)
+	ret := r.retention(Options{Channels: map[string]Policy{"ch1": {MaxAge: 20 * time.Second, Schedule: "@every 1s"}}})
+	var panicked atomic.Bool
+	ret.opts.testHook = func(step string, k int64) {
+		if step == "index" && panicked.CompareAndSwap(false, true) {
+			panic("test panic in a retention run")
+		}
+	}
+	if err := ret.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for len(r.periods()) != 2 || !panicked.Load() { // k0+3 ended 11 s before now, k0+4 is the newest
+		if time.Now().After(deadline) {
+			t.Fatalf("scheduled runs left %v", sortedKeys(r.periods()))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := ret.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	retentiontest.CheckNoDangling(t, r.store, "ch1", true)
+	bad := r.retention(Options{Defaults: Policy{MaxAge: time.Hour, Schedule: "every now and then"}})
+	if err := bad.Start(context.Background()); err == nil {
+		t.Fatal("a bad schedule was accepted")
 	}
 }
