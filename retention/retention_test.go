@@ -14,6 +14,7 @@ import (
 
 	"github.com/reapd/reapd/retention/retentiontest"
 	"github.com/reapd/reapd/trackfile"
+	"github.com/reapd/reapd/trackfile/trackfiletest"
 )
 
 func ks(offsets ...int64) []int64 {
@@ -216,4 +217,38 @@ func TestScheduledRunsRecoverFromPanicsAndCloseWaits(t *testing.T) {
 	if err := bad.Start(context.Background()); err == nil {
 		t.Fatal("a bad schedule was accepted")
 	}
+}
+
+// TestRetentionDeletesAHeaderWithTheLastPeriodNamingIt: a CMAF header
+// goes with the last deleted period that names it, never while a period
+// still indexed names it; the header the newest period uses stays.
+func TestRetentionDeletesAHeaderWithTheLastPeriodNamingIt(t *testing.T) {
+	r := newRig(t, 3) // k0 … k0+2 with the default header
+	other := tr
+	other.ID = 7 // another CMAF header for track a from k0+3 on
+	retentiontest.Archive(t, r.arch, "ch1", t0/2+3*perPeriod, 3*perPeriod, map[string]trackfiletest.Track{"a": other})
+	r.now.Store(int64(t0+6*periodSecs+1) * 1e9)
+	ctx := context.Background()
+	headers := func() int {
+		objs, err := r.store.List(ctx, "ch1/a/init-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(objs)
+	}
+	if headers() != 2 {
+		t.Fatalf("%d headers archived, want 2", headers())
+	}
+	ret := r.retention(Options{Defaults: Policy{MaxAge: 25 * time.Second}}) // k0 … k0+2 expire
+	pl, err := ret.Run(ctx, "ch1", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := deletedKs(pl), ks(0, 1, 2); !slices.Equal(got, want) {
+		t.Fatalf("deleted %v, want %v", got, want)
+	}
+	if headers() != 1 {
+		t.Fatalf("%d headers left, want the one k0+3 … k0+5 use", headers())
+	}
+	retentiontest.CheckNoDangling(t, r.store, "ch1", true)
 }

@@ -51,21 +51,21 @@ func (r *Retention) Run(ctx context.Context, channel string, dryRun bool) (Plan,
 	if dryRun {
 		return pl, nil
 	}
-	remaining := map[string]bool{} // headers still named by a period that stays
-	gone := map[int64]bool{}
-	for _, p := range pl.Delete {
-		gone[p.K] = true
-	}
+	refs := map[string]int{} // periods naming each header, until they go
 	for _, p := range periods {
-		if !gone[p.K] {
-			for _, h := range p.Headers {
-				remaining[h] = true
-			}
+		for _, h := range p.Headers {
+			refs[h]++
 		}
 	}
 	for i := range pl.Delete {
 		p := &pl.Delete[i]
-		p.Headers = without(p.Headers, remaining)
+		var last []string // headers no other period names once p is gone
+		for _, h := range p.Headers {
+			if refs[h]--; refs[h] == 0 {
+				last = append(last, h)
+			}
+		}
+		p.Headers = last
 		if err := r.deletePeriod(ctx, channel, p); err != nil {
 			pl.Delete = pl.Delete[:i]
 			return pl, err
@@ -204,15 +204,4 @@ func (r *Retention) finishTombstones(ctx context.Context, channel string) error 
 		}
 	}
 	return nil
-}
-
-// without returns the keys not in drop.
-func without(keys []string, drop map[string]bool) []string {
-	var out []string
-	for _, k := range keys {
-		if !drop[k] {
-			out = append(out, k)
-		}
-	}
-	return out
 }
