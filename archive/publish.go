@@ -67,6 +67,8 @@ func (c *channel) publishLocked(ctx context.Context, k int64) error {
 			return c.a.store.Delete(ctx, trackfile.ArchiveMPDKey(c.name))
 		}
 	}
+	before := ps.newest
+	ps.newest = max(ps.newest, k) // a new period (after an outage, far ahead)
 	lo, hi := ps.newest-c.windowPeriods()+1, ps.newest
 	if c.a.opts.ArchiveWindow < 0 {
 		lo = 0
@@ -96,6 +98,9 @@ func (c *channel) publishLocked(ctx context.Context, k int64) error {
 	newestDay := c.dayOf(ps.newest)
 	if d := c.dayOf(k); d < newestDay {
 		days[d] = true
+	}
+	if before >= 0 && c.dayOf(before) < newestDay { // the archive left that day
+		days[c.dayOf(before)] = true
 	}
 	prev := int64(-1) // the newest listed period of an earlier day than the newest's
 	for kk := range listed {
@@ -224,7 +229,11 @@ func (c *channel) publishDay(ctx context.Context, d string) error {
 // prefix listings (decimalPrefixes), not the whole index.
 func (c *channel) listPeriods(ctx context.Context, lo, hi int64) (map[int64][]string, error) {
 	out := map[int64][]string{}
-	for _, p := range decimalPrefixes(max(lo, 0), hi) {
+	prefixes := []string{""} // the whole index (ArchiveWindow < 0)
+	if lo > 0 {
+		prefixes = decimalPrefixes(lo, hi)
+	}
+	for _, p := range prefixes {
 		objs, err := c.a.store.List(ctx, trackfile.IndexPrefix(c.name)+p)
 		if err != nil {
 			return nil, err

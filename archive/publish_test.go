@@ -151,3 +151,34 @@ func TestDecimalPrefixesCoverExactlyTheRange(t *testing.T) {
 		t.Errorf("48 hourly periods need %d listings: %v", len(ps), ps)
 	}
 }
+
+// TestPublishAfterAnOutage: a period finalized more than the window after
+// the newest one known moves archive.mpd to it.
+func TestPublishAfterAnOutage(t *testing.T) {
+	ctx := context.Background()
+	st, err := blobstore.Open(ctx, "mem://", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	end := time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
+	g := synthArchive(t, st, "ch1", end, 3)
+	a := New(st, nil)
+	k := g.Period(g.SegmentAt(end)) - 1
+	if err := a.Republish(ctx, "ch1", k); err != nil {
+		t.Fatal(err)
+	}
+	later := end.Add(72 * time.Hour) // three days without media
+	synthArchive(t, st, "ch1", later, 2)
+	kl := g.Period(g.SegmentAt(later)) - 1
+	if err := a.Republish(ctx, "ch1", kl); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := mpdPeriods(t, st, trackfile.ArchiveMPDKey("ch1"), ""), seq(kl-1, kl); !slices.Equal(got, want) {
+		t.Fatalf("archive.mpd after the outage: %v, want %v", got, want)
+	}
+	// The day before the newest one's (with media) is complete: its file.
+	if got := mpdPeriods(t, st, trackfile.ArchiveDayKey("ch1", "2026-12-01"), "../"); !slices.Equal(got, seq(k-1, k)) {
+		t.Fatalf("day file 2026-12-01: %v, want %v", got, seq(k-1, k))
+	}
+}
