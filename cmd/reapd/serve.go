@@ -107,12 +107,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	// The finalizer resumes from the store, then finalizes periods as
-	// they complete or time out.
-	finCtx, stopFinalizer := context.WithCancel(context.WithoutCancel(ctx))
-	finDone := make(chan struct{})
-	go func() { defer close(finDone); _ = arch.Run(finCtx) }()
-	defer func() { stopFinalizer(); <-finDone }()
+	arch.Start(ctx)
+	defer func() { // on an early return; a no-op after the Close below
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.shutdownTimeout)
+		defer cancel()
+		arch.Close(cctx)
+	}()
 	select {
 	case err := <-errc:
 		return err
@@ -121,10 +121,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log.Info("shutting down: no new requests, finishing the ones in flight")
 	sctx, cancel := context.WithTimeout(context.Background(), f.shutdownTimeout)
 	defer cancel()
-	err = errors.Join(srv.Shutdown(sctx), arch.Shutdown(sctx))
-	stopFinalizer()
-	<-finDone
-	arch.FinalizeDue(sctx) // what is due now is flushed; the rest waits in the store
+	err = errors.Join(srv.Shutdown(sctx), arch.Close(sctx))
 	if e := <-errc; e != nil && !errors.Is(e, http.ErrServerClosed) {
 		err = errors.Join(err, e)
 	}
