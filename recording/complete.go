@@ -23,6 +23,8 @@ func (r *Recorder) CompleteChannel(ctx context.Context, channel string) (waiting
 		return 0, err
 	}
 	var errs []error
+	var v *archiveView // read once, for the first recording that needs it
+	viewed := false
 	for _, rec := range recs {
 		if slices.Contains(kinds[rec.Name], ".result") {
 			res, err := r.result(ctx, rec)
@@ -34,7 +36,13 @@ func (r *Recorder) CompleteChannel(ctx context.Context, channel string) (waiting
 				continue // done; a result of another window is stale, and replaced
 			}
 		}
-		done, err := r.complete(ctx, rec)
+		if !viewed {
+			if v, err = r.view(ctx, channel); err != nil {
+				return 0, err
+			}
+			viewed = true
+		}
+		done, err := r.complete(ctx, rec, v)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("recording %s/%s: %w", channel, rec.Name, err))
 		}
@@ -96,15 +104,11 @@ func (r *Recorder) index(ctx context.Context, key string) (*trackfile.PeriodInde
 // period returns the storage period holding instant t.
 func (v *archiveView) period(t time.Time) int64 { return v.grid.Period(v.grid.SegmentAt(t)) }
 
-// complete completes rec if the archive has reached its end: the period
-// holding its last instant (or a later one) is indexed, or the wait has
-// run out. It writes the result, then the S-MPD, each write-once, and
-// reports whether rec is done (complete or failed).
-func (r *Recorder) complete(ctx context.Context, rec *record) (bool, error) {
-	v, err := r.view(ctx, rec.Channel)
-	if err != nil {
-		return false, err
-	}
+// complete completes rec if the archive (v, nil when empty) has reached
+// its end: the period holding its last instant (or a later one) is
+// indexed, or the wait has run out. It writes the result, then the S-MPD,
+// each write-once, and reports whether rec is done (complete or failed).
+func (r *Recorder) complete(ctx context.Context, rec *record, v *archiveView) (bool, error) {
 	now := r.opts.Now()
 	var kFirst, kLast int64
 	reached := false
