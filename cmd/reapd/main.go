@@ -5,6 +5,7 @@
 //	reapd validate [--json] FILE…  check I-MPDs and segments against REaP 6.1/6.2
 //	reapd timing --channel C [--reset]  show or clear a channel's learned timing
 //	reapd sign [flags] URL         mint an expiring signed catch-up URL
+//	reapd record --channel C --name N --start T1 --end T2 [--wait]  request a recording S-MPD
 //
 // Run "reapd serve --help" for the flags.
 package main
@@ -38,6 +39,8 @@ Usage:
   reapd timing --channel C [--reset]
                                   show a channel's timing decisions; clear the learned ones
   reapd sign [flags] URL          mint an expiring signed URL for a locked read side
+  reapd record --store URL --channel C --name N --start T1 --end T2 [--wait]
+                                  request a recording S-MPD of a window of the archive
   reapd help                      this text
 
 Run "reapd serve --help" for the server's flags.
@@ -58,6 +61,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return timing(ctx, args, stdout, stderr)
 	case "sign":
 		return signCmd(args, stdout, stderr)
+	case "record":
+		return record(ctx, args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -87,8 +87,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cu := catchup.New(store, &catchup.Options{Logger: log.With("component", "catchup"),
 		Metrics: catchup.NewMetrics(reg), MaxWindow: f.maxWindow,
 		BrowseTTL: f.browseTTL, ReadTokens: readTokens, URLSigner: urlSigner})
-	// A finalized period changes what catch-up must read: drop its cache.
-	opts.OnFinalize = func(channel string, _ int64) { cu.Invalidate(channel) }
+	rec, stopRecordings, err := startRecordings(ctx, store, fc, log)
+	if err != nil {
+		return err
+	}
+	defer stopRecordings()
+	// A finalized period changes what catch-up must read: drop its cache;
+	// recordings waiting for it may complete.
+	opts.OnFinalize = func(channel string, _ int64) { cu.Invalidate(channel); rec.Notify(channel) }
 	arch := archive.New(store, opts)
 
 	token := f.metricsToken
@@ -97,7 +103,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	srv, ln, err := newHTTPServer(f, log, reg, httpParts{
 		ingest: arch.Handler(), conformance: cu.Protect(arch.ConformanceHandler()), catchup: cu.Handler(),
-		ready: newReadiness(store, f.readyzInterval, log.With("component", "readyz")), metricsToken: token,
+		recordings: cu.Protect(rec.Handler()),
+		ready:      newReadiness(store, f.readyzInterval, log.With("component", "readyz")), metricsToken: token,
 	})
 	if err != nil {
 		return err

@@ -16,6 +16,7 @@ import (
 // httpParts are the handlers the HTTP server routes to.
 type httpParts struct {
 	ingest, conformance, catchup http.Handler
+	recordings                   http.Handler
 	ready                        http.Handler
 	metricsToken                 string
 }
@@ -28,6 +29,8 @@ func newHTTPServer(f *serveFlags, log *slog.Logger, reg *prometheus.Registry, p 
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", requireBearer(p.metricsToken, "reapd metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})))
 	mux.Handle("GET /api/channels/{channel}/conformance", p.conformance)
+	mux.Handle("/api/recordings", p.recordings)
+	mux.Handle("/api/recordings/", p.recordings)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	mux.Handle("GET /readyz", p.ready)
 	mux.Handle("/", p.catchup) // catch-up, aliases, browse API
