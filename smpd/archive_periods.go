@@ -20,9 +20,8 @@ type archRun struct {
 }
 
 // prepareRuns validates the runs, drops empty ones and sorts them by
-// (FirstN, Track, Key); BaseURLs are basePrefix and the key relative to
-// "{channel}/".
-func prepareRuns(channel, basePrefix string, runs []trackfile.Run) ([]*archRun, error) {
+// (FirstN, Track, Key).
+func prepareRuns(channel string, runs []trackfile.Run) ([]*archRun, error) {
 	out := make([]*archRun, 0, len(runs))
 	for i := range runs {
 		r := &runs[i]
@@ -52,7 +51,7 @@ func prepareRuns(channel, basePrefix string, runs []trackfile.Run) ([]*archRun, 
 		if n != int64(r.Count()) {
 			return nil, fmt.Errorf("smpd: run %s has %d durations for %d segments", r.Key, n, r.Count())
 		}
-		ar := &archRun{Run: r, end: r.EndSlot(), baseURL: basePrefix + base, bandwidth: r.Info.Bandwidth, maxDur: maxDur, total: total}
+		ar := &archRun{Run: r, end: r.EndSlot(), baseURL: base, bandwidth: r.Info.Bandwidth, maxDur: maxDur, total: total}
 		if ar.bandwidth == 0 {
 			ar.bandwidth = measuredBandwidth(r.Sizes, total, r.Info.Timescale)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/reapd/reapd/archive"
 	"github.com/reapd/reapd/blobstore"
 	"github.com/reapd/reapd/catchup"
+	"github.com/reapd/reapd/recording"
 	"github.com/reapd/reapd/retention"
 )
 
@@ -77,8 +78,20 @@ func startRetention(ctx context.Context, store *blobstore.Store, fc *fileConfig,
 	}
 	r := retention.New(store, &retention.Options{Logger: log.With("component", "retention"),
 		Metrics: retention.NewMetrics(reg), Defaults: def, Channels: chans,
-		Publish: arch.Republish, OnDelete: cu.Invalidate})
+		Keep: recordingWindows(store), Publish: arch.Republish, OnDelete: cu.Invalidate})
 	return r, r.Start(ctx)
+}
+
+// recordingWindows is retention's Keep: every recording's window.
+func recordingWindows(store *blobstore.Store) func(context.Context, string) ([]retention.Window, error) {
+	return func(ctx context.Context, channel string) ([]retention.Window, error) {
+		ws, err := recording.Windows(ctx, store, channel)
+		out := make([]retention.Window, len(ws))
+		for i, w := range ws {
+			out[i] = retention.Window(w)
+		}
+		return out, err
+	}
 }
 
 // retentionCmd is "reapd retention": one retention run now, or with
@@ -99,7 +112,7 @@ func retentionCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			"oldest while a channel holds more than --max-bytes. Periods overlapping a hold (POST /api/holds)\n"+
 			"are kept, as are the newest period and the open one. Index objects go first, then the archive\n"+
 			"S-MPDs are republished, then the track files, so no reader meets a dangling reference; a run cut\n"+
-			"short is finished by the next. Recordings are kept only by a running reapd serve (which knows them).\n\nFlags:\n")
+			"short is finished by the next. Periods overlapping a recording's window are kept.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -142,7 +155,7 @@ func retentionCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 	}
 	arch := archive.New(st, nil)
-	r := retention.New(st, &retention.Options{Defaults: def, Channels: chans, Publish: arch.Republish})
+	r := retention.New(st, &retention.Options{Defaults: def, Channels: chans, Keep: recordingWindows(st), Publish: arch.Republish})
 	verb := "deleted"
 	if *dryRun {
 		verb = "would delete"
