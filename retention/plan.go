@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/reapd/reapd/blobstore"
@@ -47,8 +46,9 @@ type Plan struct {
 }
 
 // scan reads every period index of a channel and groups it into periods,
-// oldest first. cache holds index objects read before (write-once), by key.
-func scan(ctx context.Context, store *blobstore.Store, channel string, cache map[string]*trackfile.PeriodIndex) ([]*Period, error) {
+// oldest first. cache holds what index objects read before (write-once)
+// say, by key: a summary, not the index, so that it stays small.
+func scan(ctx context.Context, store *blobstore.Store, channel string, cache map[string]*Period) ([]*Period, error) {
 	objs, err := store.List(ctx, trackfile.IndexPrefix(channel))
 	if err != nil {
 		return nil, fmt.Errorf("list indexes of %s: %w", channel, err)
@@ -61,8 +61,8 @@ func scan(ctx context.Context, store *blobstore.Store, channel string, cache map
 			continue
 		}
 		listed[o.Key] = true
-		idx := cache[o.Key]
-		if idx == nil {
+		sum := cache[o.Key]
+		if sum == nil {
 			raw, err := store.Get(ctx, o.Key)
 			if errors.Is(err, blobstore.ErrNotFound) { // deleted since the listing
 				continue
@@ -70,41 +70,31 @@ func scan(ctx context.Context, store *blobstore.Store, channel string, cache map
 			if err != nil {
 				return nil, fmt.Errorf("index %s: %w", o.Key, err)
 			}
-			if idx, err = trackfile.UnmarshalIndex(raw); err != nil {
+			idx, err := trackfile.UnmarshalIndex(raw)
+			if err != nil {
 				return nil, fmt.Errorf("index %s: %w", o.Key, err)
 			}
-			cache[o.Key] = idx
+			sum = summarize(k, idx)
+			cache[o.Key] = sum
 		}
 		p := byK[k]
 		if p == nil {
-			g := trackfile.Grid{D: idx.SegmentDuration, N: idx.PeriodSegments, Phase: idx.Phase}
-			p = &Period{K: k}
-			if g.N > 0 && !g.D.IsZero() {
-				p.From, p.To = g.SegmentTime(g.PeriodFirst(k)), g.SegmentTime(g.PeriodFirst(k+1))
-			}
+			p = &Period{K: k, From: sum.From, To: sum.To}
 			byK[k] = p
 		}
 		p.IndexKeys = append(p.IndexKeys, o.Key)
-		p.Bytes += o.Size
-		for _, r := range idx.Runs {
-			p.Files = append(p.Files, r.Key)
-			p.Bytes += r.Size
-			if r.HeaderKey != "" {
-				p.Headers = append(p.Headers, r.HeaderKey)
-			}
-			if r.Info.Timescale > 0 {
-				from, to := ticksTime(r.Time, r.Info.Timescale), ticksTime(r.EndTime(), r.Info.Timescale)
-				if p.From.IsZero() || from.Before(p.From) {
-					p.From = from
-				}
-				if to.After(p.To) {
-					p.To = to
-				}
-			}
+		p.Bytes += o.Size + sum.Bytes
+		p.Files = append(p.Files, sum.Files...)
+		p.Headers = append(p.Headers, sum.Headers...)
+		if sum.From.Before(p.From) {
+			p.From = sum.From
+		}
+		if sum.To.After(p.To) {
+			p.To = sum.To
 		}
 	}
 	for key := range cache {
-		if strings.HasPrefix(key, trackfile.IndexPrefix(channel)) && !listed[key] {
+		if !listed[key] {
 			delete(cache, key)
 		}
 	}
@@ -118,6 +108,33 @@ func scan(ctx context.Context, store *blobstore.Store, channel string, cache map
 	}
 	slices.SortFunc(out, func(a, b *Period) int { return cmp.Compare(a.K, b.K) })
 	return out, nil
+}
+
+// summarize returns what retention needs of one index object of period
+// k: its span (the grid period and any media beyond it), the bytes of its
+// track files, their keys and their headers.
+func summarize(k int64, idx *trackfile.PeriodIndex) *Period {
+	p := &Period{K: k}
+	if g := (trackfile.Grid{D: idx.SegmentDuration, N: idx.PeriodSegments, Phase: idx.Phase}); g.N > 0 && !g.D.IsZero() {
+		p.From, p.To = g.SegmentTime(g.PeriodFirst(k)), g.SegmentTime(g.PeriodFirst(k+1))
+	}
+	for _, r := range idx.Runs {
+		p.Files = append(p.Files, r.Key)
+		p.Bytes += r.Size
+		if r.HeaderKey != "" {
+			p.Headers = append(p.Headers, r.HeaderKey)
+		}
+		if r.Info.Timescale > 0 {
+			from, to := ticksTime(r.Time, r.Info.Timescale), ticksTime(r.EndTime(), r.Info.Timescale)
+			if p.From.IsZero() || from.Before(p.From) {
+				p.From = from
+			}
+			if to.After(p.To) {
+				p.To = to
+			}
+		}
+	}
+	return p
 }
 
 // ticksTime converts an epoch media time to a wall-clock time.

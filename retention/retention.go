@@ -11,7 +11,6 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/reapd/reapd/blobstore"
-	"github.com/reapd/reapd/trackfile"
 )
 
 // Options configures a Retention; nil means defaults (no limits: nothing
@@ -48,8 +47,8 @@ type Retention struct {
 	log   *slog.Logger
 
 	mu    sync.Mutex
-	locks map[string]*sync.Mutex                       // one run per channel at a time
-	cache map[string]map[string]*trackfile.PeriodIndex // channel → index key → index (write-once)
+	locks map[string]*sync.Mutex        // one run per channel at a time
+	cache map[string]map[string]*Period // channel → index key → what it says (write-once)
 
 	cron   *cron.Cron
 	cancel context.CancelFunc
@@ -68,7 +67,7 @@ func New(store *blobstore.Store, opts *Options) *Retention {
 		o.Now = time.Now
 	}
 	return &Retention{store: store, opts: o, log: o.Logger,
-		locks: map[string]*sync.Mutex{}, cache: map[string]map[string]*trackfile.PeriodIndex{}}
+		locks: map[string]*sync.Mutex{}, cache: map[string]map[string]*Period{}}
 }
 
 // policy returns a channel's policy.

@@ -101,7 +101,7 @@ func TestRetentionBySizeDeletesOldestUnheld(t *testing.T) {
 		t.Fatal(err)
 	}
 	ret := r.retention(Options{})
-	periods, err := scan(ctx, r.store, "ch1", map[string]*trackfile.PeriodIndex{})
+	periods, err := scan(ctx, r.store, "ch1", map[string]*Period{})
 	if err != nil || len(periods) != 8 {
 		t.Fatalf("scan: %d periods, %v", len(periods), err)
 	}

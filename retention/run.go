@@ -35,7 +35,7 @@ func (r *Retention) Run(ctx context.Context, channel string, dryRun bool) (Plan,
 	r.mu.Lock()
 	cache := r.cache[channel]
 	if cache == nil {
-		cache = map[string]*trackfile.PeriodIndex{}
+		cache = map[string]*Period{}
 		r.cache[channel] = cache
 	}
 	r.mu.Unlock()
