@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/reapd/reapd/archive"
 	"github.com/reapd/reapd/blobstore"
 	"github.com/reapd/reapd/recording"
@@ -172,5 +174,39 @@ func TestRetentionCommandDryRunListsAndRunDeletes(t *testing.T) {
 	errb.Reset()
 	if err := run(ctx, []string{"retention", "--help"}, &out, &errb); !strings.Contains(errb.String(), "--dry-run") {
 		t.Errorf("--help: %v\n%s", err, errb.String())
+	}
+}
+
+// TestRetentionConfig: per-channel retention inherits what it leaves
+// unset from defaults; bad values are refused at start-up.
+func TestRetentionConfig(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "reapd.yaml")
+	conf := "defaults:\n  retention: {maxAge: 720h, maxBytes: 500GB, schedule: \"@every 10m\"}\nchannels:\n  news:\n    retention: {maxAge: 2160h}\n  other: {}\n"
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fc, err := loadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, chans, err := retentionPolicies(fc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := retention.Policy{MaxAge: 720 * time.Hour, MaxBytes: 500e9, Schedule: "@every 10m"}
+	if def != want || chans["other"] != want {
+		t.Errorf("defaults %+v, other %+v, want %+v", def, chans["other"], want)
+	}
+	if want.MaxAge = 2160 * time.Hour; chans["news"] != want {
+		t.Errorf("news %+v, want %+v", chans["news"], want)
+	}
+	for _, bad := range []string{"{maxAge: soon}", "{maxBytes: lots}", "{maxAge: -1h}"} {
+		fc := &fileConfig{}
+		if err := yaml.Unmarshal([]byte("defaults:\n  retention: "+bad+"\n"), fc); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := retentionPolicies(fc); err == nil {
+			t.Errorf("retention %s accepted", bad)
+		}
 	}
 }
