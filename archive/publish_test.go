@@ -14,6 +14,17 @@ import (
 	"github.com/reapd/reapd/trackfile"
 )
 
+// memStore opens a mem:// store closed at the end of the test.
+func memStore(t *testing.T) *blobstore.Store {
+	t.Helper()
+	st, err := blobstore.Open(context.Background(), "mem://", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
 var baseURLRE = regexp.MustCompile(`<BaseURL>([^<]+)</BaseURL>`)
 
 // mpdPeriods returns the periods k whose video track file an S-MPD names
@@ -56,11 +67,7 @@ func seq(lo, hi int64) []int64 {
 // period deleted by retention leaves both.
 func TestPublishRollingWindowAndDayFiles(t *testing.T) {
 	ctx := context.Background()
-	st, err := blobstore.Open(ctx, "mem://", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := memStore(t)
 	end := time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
 	g := synthArchive(t, st, "ch1", end, 50) // 2026-11-28T24:00 - 2026-12-01T02:00
 	kEnd := g.Period(g.SegmentAt(end))
@@ -156,11 +163,7 @@ func TestDecimalPrefixesCoverExactlyTheRange(t *testing.T) {
 // the newest one known moves archive.mpd to it.
 func TestPublishAfterAnOutage(t *testing.T) {
 	ctx := context.Background()
-	st, err := blobstore.Open(ctx, "mem://", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := memStore(t)
 	end := time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
 	g := synthArchive(t, st, "ch1", end, 3)
 	a := New(st, nil)
