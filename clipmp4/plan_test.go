@@ -84,7 +84,7 @@ func topLevel(t *testing.T, b []byte) []string {
 }
 
 func TestProgressiveAudio(t *testing.T) {
-	src, track := audioFixture(10, 5) // a gap at [10 s, 12 s)
+	src, track := audioFixture(10, 5)    // a gap at [10 s, 12 s)
 	track.Segments = track.Segments[1:7] // those of [2 s, 16 s), as the caller selects them
 	for _, accurate := range []bool{false, true} {
 		t.Run(fmt.Sprint("accurate=", accurate), func(t *testing.T) {
