@@ -75,7 +75,7 @@ func assemble(src Source, all []*trackPlan, o Options) (*Plan, error) {
 		for _, g := range tp.tab.gaps {
 			p.gaps = append(p.gaps, Gap{From: instant{g[0], tp.ts}.time(), To: instant{g[1], tp.ts}.time(), Track: inIdx[i]})
 		}
-		p.tracks = append(p.tracks, TrackInfo{ID: uint32(i + 1), Handler: tp.handler, Samples: int(tp.tab.n),
+		p.tracks = append(p.tracks, TrackInfo{ID: uint32(i + 1), Input: inIdx[i], Handler: tp.handler, Samples: int(tp.tab.n),
 			Start: edits[i].start.time(), End: edits[i].end.time(), MediaFrom: instant{tp.tab.firstDTS, tp.ts}.time()})
 	}
 	slices.SortStableFunc(p.gaps, func(a, b Gap) int { return a.From.Compare(b.From) })

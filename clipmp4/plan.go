@@ -54,6 +54,7 @@ type Gap struct {
 // TrackInfo describes an output track.
 type TrackInfo struct {
 	ID        uint32    // track_ID in the output
+	Input     int       // index in the tracks given to NewPlan
 	Handler   string    // vide, soun, …
 	Samples   int       // samples in the output
 	Start     time.Time // first presented instant (edit list applied)
