@@ -31,7 +31,10 @@ func (s *Server) handleClip(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, badRequest("start %s is in the future", formatInstant(req.Start)))
 		return
 	}
-	p, err := s.PlanClip(r.Context(), r.PathValue("channel"), req)
+	channel := r.PathValue("channel")
+	p, err := s.clips.get(r.Context(), clipKey(channel, req), s.opts.Now(), func() (*ClipPlan, error) {
+		return s.PlanClip(r.Context(), channel, req)
+	})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -77,7 +80,7 @@ func (s *Server) handleClip(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := p.WriteRange(r.Context(), w, off, n); err != nil && r.Context().Err() == nil {
-		s.log.Warn("clip write failed", "channel", r.PathValue("channel"), "err", err)
+		s.log.Warn("clip write failed", "channel", channel, "err", err)
 		// The status is sent: abort the response so that the client sees
 		// a short body, not a complete file.
 		panic(http.ErrAbortHandler)

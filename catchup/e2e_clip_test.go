@@ -81,20 +81,40 @@ func testClip(t *testing.T, a *liveArchive) {
 		if cr := rr.Header.Get("Content-Range"); cr != fmt.Sprintf("bytes %d-%d/%d", lo, hi, len(b)) {
 			t.Errorf("Content-Range %q", cr)
 		}
+		for _, c := range []struct {
+			hdr, val string
+			status   int
+		}{
+			{"Range", fmt.Sprintf("bytes=%d-", len(b)), http.StatusRequestedRangeNotSatisfiable},
+			{"Range", "bytes=-100", http.StatusPartialContent},
+			{"If-None-Match", resp.Header.Get("ETag"), http.StatusNotModified},
+		} {
+			req.Header = http.Header{c.hdr: {c.val}}
+			rr, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := readAll(t, rr)
+			if rr.StatusCode != c.status || c.status == http.StatusPartialContent && !bytes.Equal(got, b[len(b)-100:]) {
+				t.Errorf("%s: %s: %d, want %d", c.hdr, c.val, rr.StatusCode, c.status)
+			}
+		}
 	})
 
 	t.Run("accurate=1 presents the window within a frame", func(t *testing.T) {
-		f, b, _ := save(t, clipURL(20.5, 80.5, "&accurate=1&download=news"))
+		f, b, resp := save(t, clipURL(20.5, 80.5, "&accurate=1&download=news"))
+		if cd := resp.Header.Get("Content-Disposition"); cd != "attachment; filename=news.mp4" {
+			t.Errorf("Content-Disposition %q", cd)
+		}
 		if m, d := trackfiletest.BoxOffset(b, "moov"), trackfiletest.BoxOffset(b, "mdat"); m > d {
 			t.Errorf("moov at %d after mdat at %d", m, d)
 		}
 		if d := probe(t, f).duration(); math.Abs(d-60) > 0.04 {
 			t.Errorf("duration %.3f s, want 60 s within one frame", d)
 		}
-		first, last := presentedFrames(t, f)
-		t.Logf("accurate: frames presented from %.3f s to %.3f s", first, last)
-		if math.Abs(first) > 0.04 || math.Abs(last-60) > 0.04 {
-			t.Errorf("frames presented from %.3f s to %.3f s, want 0 to 60 s within one frame (40 ms)", first, last)
+		first, last, n := presentedFrames(t, f)
+		if math.Abs(first) > 0.04 || math.Abs(last-60) > 0.04 || n < 1499 || n > 1501 {
+			t.Errorf("%d frames presented from %.3f s to %.3f s, want 1500 from 0 to 60 s within one frame (40 ms)", n, first, last)
 		}
 		decodes(t, f)
 	})
@@ -188,8 +208,9 @@ func (pr probeResult) duration() float64 {
 }
 
 // presentedFrames returns the presentation time of the first decoded video
-// frame and the end of the last (edit list applied, as ffmpeg presents them).
-func presentedFrames(t *testing.T, f string) (first, lastEnd float64) {
+// frame, the end of the last and their number (edit list applied, as
+// ffmpeg presents them).
+func presentedFrames(t *testing.T, f string) (first, lastEnd float64, n int) {
 	t.Helper()
 	out := runFFmpeg(t, "ffprobe", "-select_streams", "v", "-show_entries", "frame=pts_time,pkt_duration_time", "-of", "csv=p=0", f)
 	first, lastEnd = math.Inf(1), math.Inf(-1)
@@ -206,6 +227,7 @@ func presentedFrames(t *testing.T, f string) (first, lastEnd float64) {
 			}
 		}
 		first, lastEnd = min(first, pts), max(lastEnd, pts+dur)
+		n++
 	}
-	return first, lastEnd
+	return first, lastEnd, n
 }

@@ -28,6 +28,7 @@ type Server struct {
 	indexes *lru[*trackfile.PeriodIndex]
 	headers *lru[*trackfile.Header]
 	browse  *browseCache
+	clips   clipCache
 	auth    *readAuth // nil: the read side is open
 	handler http.Handler
 }

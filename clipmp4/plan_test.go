@@ -152,6 +152,16 @@ func TestProgressiveAudio(t *testing.T) {
 			if _, err := p.WriteRange(context.Background(), &mid, lo, n); err != nil || !bytes.Equal(mid.Bytes(), out[lo:lo+n]) {
 				t.Errorf("range [%d,+%d) differs from the whole (%v)", lo, n, err)
 			}
+			// A small range reads about its own bytes from the source.
+			src.bytes, src.reads = 0, 0
+			mid.Reset()
+			lo = p.HeadSize() + (p.Size()-p.HeadSize())/2
+			if _, err := p.WriteRange(context.Background(), &mid, lo, 1000); err != nil || !bytes.Equal(mid.Bytes(), out[lo:lo+1000]) {
+				t.Errorf("range [%d,+1000) differs from the whole (%v)", lo, err)
+			}
+			if src.bytes > 1000 || src.reads > 1 {
+				t.Errorf("1000 bytes of media took %d reads of %d bytes", src.reads, src.bytes)
+			}
 		})
 	}
 }
