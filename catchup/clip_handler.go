@@ -18,8 +18,9 @@ import (
 // The size is known up front (Content-Length), Range is answered exactly
 // (206 reading only the media the range holds; the moov comes from the
 // plan), If-None-Match and If-Range use the ETag. A window with gaps
-// says where in Reapd-Gaps: from/to[,from/to…] (RFC 3339, per gap of any
-// track); the clip keeps them in its timeline. Reapd-Window gives the
+// says where in Reapd-Gaps: from/to[,from/to…] (RFC 3339; where any
+// track has no media, the tracks' gaps merged); the clip keeps them in its
+// timeline. Reapd-Window gives the
 // presented window.
 func (s *Server) handleClip(w http.ResponseWriter, r *http.Request) {
 	req, download, err := clipRequest(r)
@@ -45,7 +46,7 @@ func (s *Server) handleClip(w http.ResponseWriter, r *http.Request) {
 	h.Set("Accept-Ranges", "bytes")
 	h.Set("Cache-Control", "public, max-age=60")
 	h.Set("Reapd-Window", "start="+formatInstant(p.Start())+"; end="+formatInstant(p.End()))
-	if gaps := p.Gaps(); len(gaps) > 0 {
+	if gaps := mergeGaps(p.Gaps()); len(gaps) > 0 {
 		parts := make([]string, len(gaps))
 		for i, g := range gaps {
 			parts[i] = formatInstant(g.From) + "/" + formatInstant(g.To)
@@ -85,6 +86,22 @@ func (s *Server) handleClip(w http.ResponseWriter, r *http.Request) {
 		// a short body, not a complete file.
 		panic(http.ErrAbortHandler)
 	}
+}
+
+// mergeGaps returns the union of the tracks' gaps (sorted by start), as
+// stretches of the clip where some track has no media.
+func mergeGaps(gaps []ClipGap) []ClipGap {
+	var out []ClipGap
+	for _, g := range gaps {
+		if n := len(out); n > 0 && !g.From.After(out[n-1].To) {
+			if g.To.After(out[n-1].To) {
+				out[n-1].To = g.To
+			}
+			continue
+		}
+		out = append(out, ClipGap{From: g.From, To: g.To})
+	}
+	return out
 }
 
 // clipRequest parses the query of a clip request.

@@ -121,8 +121,9 @@ func testClip(t *testing.T, a *liveArchive) {
 
 	t.Run("a gap stays in the timeline", func(t *testing.T) {
 		f, _, resp := save(t, clipURL(90, 120, ""))
-		if got := resp.Header.Get("Reapd-Gaps"); !strings.Contains(got, "2026-01-01T00:01:40Z/2026-01-01T00:01:50") {
-			t.Errorf("Reapd-Gaps %q, want the gap at [100 s, 110 s)", got)
+		// The tracks' gaps merged (AAC segments are a few ms off the grid).
+		if got := resp.Header.Get("Reapd-Gaps"); !strings.HasPrefix(got, "2026-01-01T00:01:40Z/2026-01-01T00:01:50") || strings.Contains(got, ",") {
+			t.Errorf("Reapd-Gaps %q, want the one gap at [100 s, 110 s)", got)
 		}
 		// Video packets: to 10 s, none in the gap, on again at 20 s (110 s).
 		var pts []float64
