@@ -45,7 +45,7 @@ func assemble(src Source, all []*trackPlan, o Options) (*Plan, error) {
 			}
 		}
 		e.start, e.end = instant{startT, tp.ts}, instant{endT, tp.ts}
-		e.mediaTime = int64(startT) - int64(tp.tab.firstDTS)
+		e.mediaTime = int64(startT) - int64(tp.tab.firstDTS) + int64(tp.tab.ctoShift())
 	}
 	origin := edits[0].start
 	if o.Accurate {
@@ -273,8 +273,10 @@ func sampleTables(tp *trackPlan, stsd *mp4.StsdBox) (*mp4.StblBox, func(int, uin
 	stbl.AddChild(&mp4.SttsBox{SampleCount: t.sttsCount, SampleTimeDelta: t.sttsDelta})
 	if t.anyCTO {
 		ctts := &mp4.CttsBox{}
-		if t.negCTO {
-			ctts.Version = 1
+		if c := t.ctoShift(); c != 0 {
+			for i := range t.cttsOff {
+				t.cttsOff[i] += c
+			}
 		}
 		if err := ctts.AddSampleCountsAndOffset(t.cttsCount, t.cttsOff); err != nil {
 			return nil, nil, err

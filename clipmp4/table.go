@@ -23,7 +23,7 @@ type table struct {
 	cttsCount []uint32
 	cttsOff   []int32
 	anyCTO    bool
-	negCTO    bool
+	minCTO    int32 // most negative composition offset (0 if none)
 	stss      []uint32
 	allSync   bool
 	sizes     []uint32
@@ -60,7 +60,7 @@ func (t *table) add(s sample, dts uint64) error {
 		t.cttsCount, t.cttsOff = append(t.cttsCount, 1), append(t.cttsOff, s.cto)
 	}
 	t.anyCTO = t.anyCTO || s.cto != 0
-	t.negCTO = t.negCTO || s.cto < 0
+	t.minCTO = min(t.minCTO, s.cto)
 	if s.sync {
 		t.stss = append(t.stss, t.n)
 	} else {
@@ -114,6 +114,11 @@ func (t *table) setLastDelta(d uint32) {
 	}
 	t.pushDelta(d)
 }
+
+// ctoShift returns what the composition offsets are raised by so that
+// none is negative (ctts version 0; the edit list's media_time rises by
+// the same, so nothing moves).
+func (t *table) ctoShift() int32 { return -t.minCTO }
 
 // addSigned returns t+d, clamped at 0.
 func addSigned(t uint64, d int64) uint64 {
