@@ -39,9 +39,15 @@ type frag struct {
 // maxMoof bounds a moof the plan reads into memory.
 const maxMoof = 16 << 20
 
-// skipRead is how far a reader reads on and discards rather than opening a
-// new range read (a store round trip costs more than this many bytes).
-const skipRead = 256 << 10
+// How far a reader reads on and discards rather than opening a new range
+// read. The plan pass skips mdat payloads: a short one (audio) is read
+// through, a longer one costs a new range read, so that planning reads
+// little more than the moofs (the write pass reads the media once). The
+// write pass only skips the boxes between the chunks of a segment.
+const (
+	planSkip  = 16 << 10
+	writeSkip = 256 << 10
+)
 
 // rangeCursor reads forward through bytes [base, end) of one object,
 // discarding short skips and reopening the range for long ones.
@@ -51,12 +57,13 @@ type rangeCursor struct {
 	key       string
 	pos, end  int64
 	rc        io.ReadCloser
+	skip      int64 // longest forward skip read through (planSkip, writeSkip)
 	discarded int64
 }
 
 // seek moves to absolute object offset pos (forward or backward).
 func (c *rangeCursor) seek(pos int64) error {
-	if c.rc != nil && pos >= c.pos && pos-c.pos <= skipRead {
+	if c.rc != nil && pos >= c.pos && pos-c.pos <= c.skip {
 		n, err := io.CopyN(io.Discard, c.rc, pos-c.pos)
 		c.pos += n
 		c.discarded += n
@@ -108,7 +115,7 @@ func (c *rangeCursor) close() {
 // readFrags reads the moofs of one segment (box headers, moofs; mdat
 // payloads skipped) and parses them with the defaults of header h.
 func readFrags(ctx context.Context, src Source, seg Segment, h *trackfile.Header) (frags []frag, err error) {
-	c := &rangeCursor{ctx: ctx, src: src, key: seg.Key, pos: seg.Offset, end: seg.Offset + seg.Size}
+	c := &rangeCursor{ctx: ctx, src: src, key: seg.Key, pos: seg.Offset, end: seg.Offset + seg.Size, skip: planSkip}
 	defer c.close()
 	var hdr [16]byte
 	var pending *frag // a moof waiting for its mdat

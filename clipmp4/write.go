@@ -52,7 +52,7 @@ func (p *Plan) WriteRange(ctx context.Context, w io.Writer, off, n int64) (int64
 			cur.close()
 		}
 		// One range read per group, up to the last byte it needs.
-		cur = &rangeCursor{ctx: ctx, src: p.src, key: g.key, pos: -1}
+		cur = &rangeCursor{ctx: ctx, src: p.src, key: g.key, pos: -1, skip: writeSkip}
 		pos := g.out
 		for j := int32(0); j < g.n; j++ {
 			c := &p.chunks[g.track][g.first+j]
