@@ -233,22 +233,8 @@ func parseMoof(raw []byte, off int64, h *trackfile.Header) (f *frag, err error) 
 		}
 		for i, s := range trun.Samples {
 			smp := &r.samples[i]
-			switch {
-			case trun.HasSampleDuration():
-				smp.dur = s.Dur
-			case tfhd.HasDefaultSampleDuration():
-				smp.dur = tfhd.DefaultSampleDuration
-			default:
-				smp.dur = h.DefaultSampleDuration
-			}
-			switch {
-			case trun.HasSampleSize():
-				smp.size = s.Size
-			case tfhd.HasDefaultSampleSize():
-				smp.size = tfhd.DefaultSampleSize
-			default:
-				smp.size = h.DefaultSampleSize
-			}
+			smp.dur = field(trun.HasSampleDuration(), s.Dur, tfhd.HasDefaultSampleDuration(), tfhd.DefaultSampleDuration, h.DefaultSampleDuration)
+			smp.size = field(trun.HasSampleSize(), s.Size, tfhd.HasDefaultSampleSize(), tfhd.DefaultSampleSize, h.DefaultSampleSize)
 			flags := h.DefaultSampleFlags
 			if fs, ok := trun.FirstSampleFlags(); ok && i == 0 {
 				flags = fs
@@ -274,6 +260,18 @@ func parseMoof(raw []byte, off int64, h *trackfile.Header) (f *frag, err error) 
 		f.runs = append(f.runs, r)
 	}
 	return f, nil
+}
+
+// field returns a sample's value: the trun's when it has one, else the
+// tfhd default when given, else the trex default (ISO/IEC 14496-12 8.8.7).
+func field(inTrun bool, v uint32, inTfhd bool, tfhdV, trexV uint32) uint32 {
+	switch {
+	case inTrun:
+		return v
+	case inTfhd:
+		return tfhdV
+	}
+	return trexV
 }
 
 // fieldOffsets returns the offsets in a moof of the mfhd sequence_number
