@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"slices"
@@ -402,17 +403,20 @@ func mergeGroups(tps []*trackPlan) []group {
 	return all
 }
 
-// etagOf hashes the head and the source objects.
+// etagOf hashes the head and where each segment's media sits on the
+// epoch timeline: the bytes are a function of those (the head holds every
+// size, and a segment is identified by its track and start time, whether
+// it is read from a staged copy or from a track file), so the ETag holds
+// when a period is finalized.
 func etagOf(head []byte, groups []group) string {
 	h := sha256.New()
 	h.Write(head)
-	prev := ""
+	var b [16]byte
 	for _, g := range groups {
-		if g.key != prev {
-			h.Write([]byte(g.key))
-			h.Write([]byte{0})
-			prev = g.key
-		}
+		binary.BigEndian.PutUint32(b[0:], uint32(g.track))
+		binary.BigEndian.PutUint32(b[4:], g.ts)
+		binary.BigEndian.PutUint64(b[8:], g.t0)
+		h.Write(b[:])
 	}
 	return `"` + hex.EncodeToString(h.Sum(nil)[:16]) + `"`
 }

@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,6 +20,7 @@ import (
 // memSource is a Source over objects in memory that counts its reads.
 type memSource struct {
 	objs  map[string][]byte
+	mu    sync.Mutex
 	reads int
 	bytes int64
 }
@@ -25,8 +30,10 @@ func (m *memSource) NewRangeReader(_ context.Context, key string, off, n int64) 
 	if !ok || off < 0 || off+n > int64(len(b)) {
 		return nil, fmt.Errorf("no range [%d,+%d) of %q", off, n, key)
 	}
+	m.mu.Lock()
 	m.reads++
 	m.bytes += n
+	m.mu.Unlock()
 	return io.NopCloser(bytes.NewReader(b[off : off+n])), nil
 }
 
@@ -198,5 +205,43 @@ func TestFragmentedAudio(t *testing.T) {
 		if tfdt, want := fr.Moof.Traf.Tfdt.BaseMediaDecodeTime(), uint64(epoch+2+2*(i/2))*48000; tfdt != want {
 			t.Errorf("fragment %d: tfdt %d, want %d (kept)", i, tfdt, want)
 		}
+	}
+}
+
+// failingSource fails every range read after the first ok ones.
+type failingSource struct {
+	Source
+	ok int
+	n  atomic.Int32
+}
+
+func (f *failingSource) NewRangeReader(ctx context.Context, key string, off, n int64) (io.ReadCloser, error) {
+	if int(f.n.Add(1)) > f.ok {
+		return nil, errors.New("store down")
+	}
+	return f.Source.NewRangeReader(ctx, key, off, n)
+}
+
+// TestWriteFails: a failing read ends the write with its error, after
+// the bytes before it, and leaves no read running.
+func TestWriteFails(t *testing.T) {
+	src, track := audioFixture(10, -1)
+	track.Segments = track.Segments[1:9]
+	p, err := NewPlan(context.Background(), src, []Track{track}, &Options{Start: at(2), End: at(18)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := &failingSource{Source: src, ok: 3}
+	p.src = fs
+	var b bytes.Buffer
+	n, err := p.WriteTo(context.Background(), &b)
+	if err == nil || !strings.Contains(err.Error(), "store down") || n >= p.Size() || n < p.HeadSize() {
+		t.Fatalf("wrote %d of %d bytes, err %v; want the head and a store error", n, p.Size(), err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	p.src = src
+	if _, err := p.WriteTo(ctx, io.Discard); err == nil {
+		t.Error("a cancelled write succeeded")
 	}
 }

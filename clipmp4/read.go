@@ -115,6 +115,9 @@ func (c *rangeCursor) close() {
 // readFrags reads the moofs of one segment (box headers, moofs; mdat
 // payloads skipped) and parses them with the defaults of header h.
 func readFrags(ctx context.Context, src Source, seg Segment, h *trackfile.Header) (frags []frag, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	c := &rangeCursor{ctx: ctx, src: src, key: seg.Key, pos: seg.Offset, end: seg.Offset + seg.Size, skip: planSkip}
 	defer c.close()
 	var hdr [16]byte

@@ -10,12 +10,19 @@ import (
 )
 
 // WriteTo writes the whole output to w: the head from memory, then the
-// media chunk by chunk from the Source (one range read per segment and
-// track: the chunks of a segment are read in one pass, skipping the
-// boxes between them). It returns the bytes written.
+// media from the Source. It returns the bytes written.
 func (p *Plan) WriteTo(ctx context.Context, w io.Writer) (int64, error) {
 	return p.WriteRange(ctx, w, 0, p.size)
 }
+
+// Reads of the write pass: a read covers the chunks of one segment of one
+// track (and the few boxes between them), at most readMax bytes of output;
+// up to prefetch reads run ahead of the writer, so that store latency
+// overlaps with writing. A write holds at most prefetch×readMax bytes.
+const (
+	readMax  = 1 << 20
+	prefetch = 4
+)
 
 // WriteRange writes bytes [off, off+n) of the output to w, reading only
 // the source ranges they need (the head comes from memory).
@@ -36,65 +43,151 @@ func (p *Plan) WriteRange(ctx context.Context, w io.Writer, off, n int64) (int64
 	if off >= end {
 		return written, nil
 	}
-	bp := bufs.Get().(*[]byte)
-	defer bufs.Put(bp)
-	buf := *bp
-	var cur *rangeCursor
-	defer func() {
-		if cur != nil {
-			cur.close()
-		}
-	}()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	gi := sort.Search(len(p.groups), func(i int) bool { return p.groups[i].out > off }) - 1
-	for ; gi < len(p.groups) && off < end; gi++ {
-		g := &p.groups[gi]
-		if cur != nil {
-			cur.close()
+	st := &readState{gi: gi, pos: p.groups[gi].out, off: off, end: end}
+	var queue []*read
+	launch := func() {
+		rd := p.nextRead(st)
+		if rd == nil {
+			return
 		}
-		// One range read per group, up to the last byte it needs.
-		cur = &rangeCursor{ctx: ctx, src: p.src, key: g.key, pos: -1, skip: writeSkip}
-		pos := g.out
-		for j := int32(0); j < g.n; j++ {
-			c := &p.chunks[g.track][g.first+j]
-			if pos >= end {
-				break
-			}
-			cur.end = c.srcOff + min(int64(c.size), end-pos)
-			pos += int64(c.size)
+		rd.done = make(chan struct{})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(rd.done)
+			rd.fetch(ctx, p.src)
+		}()
+		queue = append(queue, rd)
+	}
+	for range prefetch {
+		launch()
+	}
+	for len(queue) > 0 {
+		rd := queue[0]
+		queue = queue[1:]
+		<-rd.done
+		if rd.err != nil {
+			return written, rd.err
 		}
-		pos = g.out
-		for j := int32(0); j < g.n && off < end; j++ {
-			c := &p.chunks[g.track][g.first+j]
-			cEnd := pos + int64(c.size)
-			if cEnd <= off {
-				pos = cEnd
-				continue
+		buf := *rd.buf
+		for _, pc := range rd.pieces {
+			b := buf[pc.src-rd.lo : pc.src-rd.lo+pc.n]
+			if p.fragmented {
+				p.patch(b, pc.at, pc.c, pc.track, pc.seq)
 			}
-			from := off - pos // offset in the chunk
-			upto := min(cEnd, end) - pos
-			if err := cur.seek(c.srcOff + from); err != nil {
+			k, err := w.Write(b)
+			written += int64(k)
+			if err != nil {
 				return written, err
 			}
-			for from < upto {
-				k, err := io.ReadFull(cur, buf[:min(int64(len(buf)), upto-from)])
-				if err != nil {
-					return written, cur.readErr(err)
-				}
-				if p.fragmented {
-					p.patch(buf[:k], from, c, g.track, g.seq0+uint32(j))
-				}
-				m, err := w.Write(buf[:k])
-				written += int64(m)
-				if err != nil {
-					return written, err
-				}
-				from += int64(k)
-			}
-			off = pos + upto
-			pos = cEnd
 		}
+		readBufs.Put(rd.buf)
+		launch()
 	}
 	return written, nil
+}
+
+// read is one range read of the write pass and the pieces of output it
+// holds, in output order.
+type read struct {
+	key    string
+	lo, hi int64 // source range
+	pieces []piece
+	buf    *[]byte
+	err    error
+	done   chan struct{}
+}
+
+// piece is output bytes [at, at+n) of chunk c, from source offset src.
+type piece struct {
+	c          *chunk
+	track      int32
+	seq        uint32 // fragmented: the chunk's mfhd sequence number − 1
+	at, src, n int64
+}
+
+// readState is where the next read starts: chunk j of group gi, which
+// starts at output offset pos; output bytes [off, end) remain.
+type readState struct {
+	gi       int
+	j        int32
+	pos      int64
+	off, end int64
+}
+
+// nextRead plans the next read (nil when the range is done): chunks of
+// the current group from st.off, up to readMax bytes of output.
+func (p *Plan) nextRead(st *readState) *read {
+	for st.gi < len(p.groups) && st.off < st.end {
+		g := &p.groups[st.gi]
+		if st.j >= g.n {
+			st.gi, st.j = st.gi+1, 0
+			if st.gi < len(p.groups) {
+				st.pos = p.groups[st.gi].out
+			}
+			continue
+		}
+		rd := &read{key: g.key}
+		var size int64
+		for st.j < g.n && st.off < st.end && size < readMax {
+			c := &p.chunks[g.track][g.first+st.j]
+			cEnd := st.pos + int64(c.size)
+			if cEnd <= st.off {
+				st.pos, st.j = cEnd, st.j+1
+				continue
+			}
+			from := st.off - st.pos
+			upto := min(cEnd, st.end, st.off+readMax-size) - st.pos
+			pc := piece{c: c, track: g.track, seq: g.seq0 + uint32(st.j), at: from, src: c.srcOff + from, n: upto - from}
+			if k := len(rd.pieces); k > 0 {
+				if last := rd.pieces[k-1]; pc.src < last.src+last.n || pc.src-(last.src+last.n) > writeSkip {
+					break // not ahead and near in the source: another read
+				}
+			}
+			rd.pieces = append(rd.pieces, pc)
+			size += pc.n
+			st.off = st.pos + upto
+			if st.off == cEnd {
+				st.pos, st.j = cEnd, st.j+1
+			}
+		}
+		if len(rd.pieces) > 0 {
+			last := rd.pieces[len(rd.pieces)-1]
+			rd.lo, rd.hi = rd.pieces[0].src, last.src+last.n
+			return rd
+		}
+	}
+	return nil
+}
+
+// fetch reads the source range of rd into a pooled buffer.
+func (rd *read) fetch(ctx context.Context, src Source) {
+	n := rd.hi - rd.lo
+	rd.buf = readBufs.Get().(*[]byte)
+	if rd.err = ctx.Err(); rd.err != nil {
+		return
+	}
+	if int64(cap(*rd.buf)) < n {
+		*rd.buf = make([]byte, max(n, 64<<10))
+	}
+	*rd.buf = (*rd.buf)[:n]
+	rc, err := src.NewRangeReader(ctx, rd.key, rd.lo, n)
+	if err != nil {
+		rd.err = fmt.Errorf("read %s at %d: %w", rd.key, rd.lo, err)
+		return
+	}
+	defer rc.Close()
+	if _, err := io.ReadFull(rc, *rd.buf); err != nil {
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			err = fmt.Errorf("%w: %s is shorter than its index says (at %d)", ErrMalformed, rd.key, rd.lo)
+		}
+		rd.err = err
+	}
 }
 
 // patch renumbers a fragment in flight: b holds its bytes from offset at;
@@ -117,5 +210,5 @@ func (p *Plan) patch(b []byte, at int64, c *chunk, track int32, seq uint32) {
 	put(c.tidOf, uint32(track)+1)
 }
 
-// bufs holds copy buffers for writes.
-var bufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
+// readBufs holds the buffers of the write pass's reads.
+var readBufs = sync.Pool{New: func() any { b := []byte(nil); return &b }}
