@@ -140,7 +140,16 @@ func (s *Server) PlanClip(ctx context.Context, channel string, req ClipRequest) 
 		}
 		tracks, names = append(tracks, t), append(names, tl.name)
 	}
-	plan, err := clipmp4.NewPlan(ctx, src, tracks, &clipmp4.Options{Start: w.Start, End: w.End, Accurate: req.Accurate,
+	// A window reaching outside the archive is clipped to it (as its
+	// manifests are): an accurate clip does not start with nothing.
+	start, end := w.Start, w.End
+	if ps := time.UnixMilli(p.startMs).UTC(); ps.After(start) {
+		start = ps
+	}
+	if pe := time.UnixMilli(p.endMs).UTC(); pe.Before(end) {
+		end = pe
+	}
+	plan, err := clipmp4.NewPlan(ctx, src, tracks, &clipmp4.Options{Start: start, End: end, Accurate: req.Accurate,
 		Fragmented: req.Fragmented, Concurrency: 8})
 	switch {
 	case errors.Is(err, clipmp4.ErrNoMedia):

@@ -78,6 +78,14 @@ func TestClipRequests(t *testing.T) {
 			t.Errorf("%s: %d, want %d", c.query, r.StatusCode, c.status)
 		}
 	}
+	// A window reaching before the archive starts where the archive does.
+	r := mustGet(t, h, "/catchup/ch1/clip.mp4?"+clipWin(-30, 10)+"&accurate=1&tracks=a")
+	if w := r.Header.Get("Reapd-Window"); w != "start=2026-01-01T00:00:00Z; end=2026-01-01T00:00:10Z" {
+		t.Errorf("Reapd-Window %q, want the archive's start", w)
+	}
+	if elst := decodeClip(t, []byte(body(t, r))).Moov.Trak.Edts.Elst[0].Entries; len(elst) != 1 || elst[0].SegmentDuration != 480000 {
+		t.Errorf("edit list %+v, want 10 s of media and no empty edit", elst)
+	}
 	if r := get(t, h, "/catchup/nope/clip.mp4?"+clipWin(10, 20)); r.StatusCode != 404 {
 		t.Errorf("unknown channel: %d", r.StatusCode)
 	}
