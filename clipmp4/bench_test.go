@@ -3,6 +3,7 @@ package clipmp4
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"runtime"
@@ -181,4 +182,67 @@ func BenchmarkPlan48h(b *testing.B) {
 	}
 	b.ReportMetric(head, "moov-MB")
 	b.ReportMetric(held, "held-MB")
+}
+
+// TestLargeClip: beyond 4 GiB the mdat has a 64-bit size and chunks 64-bit
+// offsets (co64), and the last chunk ends where the file does.
+func TestLargeClip(t *testing.T) {
+	src, tracks := benchClip(4.5) // about 4.8 GB
+	p, err := NewPlan(context.Background(), src, tracks, &Options{Start: at(0), End: at(4.5 * 3600)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Size() <= 1<<32 {
+		t.Fatalf("clip of %d bytes: want more than 4 GiB", p.Size())
+	}
+	head := p.head
+	mdat := trackfiletest.BoxOffset(head, "mdat")
+	if binary.BigEndian.Uint32(head[mdat:]) != 1 || int64(binary.BigEndian.Uint64(head[mdat+8:])) != p.Size()-int64(mdat) {
+		t.Errorf("mdat header % x: want a 64-bit size of %d", head[mdat:], p.Size()-int64(mdat))
+	}
+	f, err := mp4.DecodeFile(bytes.NewReader(head[:mdat]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lastEnd uint64
+	for i, trak := range f.Moov.Traks {
+		stbl := trak.Mdia.Minf.Stbl
+		if stbl.Co64 == nil {
+			t.Fatalf("trak %d: no co64", i)
+		}
+		last := len(stbl.Co64.ChunkOffset)
+		c := p.chunks[i][last-1]
+		lastEnd = max(lastEnd, stbl.Co64.ChunkOffset[last-1]+uint64(c.size))
+	}
+	if int64(lastEnd) != p.Size() {
+		t.Errorf("the last chunk ends at %d, the file at %d", lastEnd, p.Size())
+	}
+	var tail bytes.Buffer
+	if _, err := p.WriteRange(context.Background(), &tail, p.Size()-5000, 5000); err != nil || tail.Len() != 5000 {
+		t.Errorf("the last 5000 bytes: %d (%v)", tail.Len(), err)
+	}
+}
+
+// TestLongDurations: durations beyond 32 bits (10 MHz timescale, 4.5 h)
+// give version 1 mvhd, tkhd, mdhd and elst with the full values.
+func TestLongDurations(t *testing.T) {
+	const ts = 10_000_000
+	v := newVirtualTrack(uint64(epoch)*ts, 200000, 1, 100, 20, false, 8100)
+	src := virtualSource{"a": v}
+	tr := Track{Headers: [][]byte{trackfiletest.Track{ID: 1, Timescale: ts}.Header()}, Segments: v.segments("a")}
+	p, err := NewPlan(context.Background(), src, []Track{tr}, &Options{Start: at(0), End: at(4.5 * 3600), Accurate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := mp4.DecodeFile(bytes.NewReader(p.head[:trackfiletest.BoxOffset(p.head, "mdat")]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := uint64(4.5 * 3600 * ts)
+	trak := f.Moov.Trak
+	if m, k, d, e := f.Moov.Mvhd, trak.Tkhd, trak.Mdia.Mdhd, trak.Edts.Elst[0]; m.Version != 1 || m.Duration != want ||
+		k.Version != 1 || k.Duration != want || d.Version != 1 || d.Duration != want || e.Version != 1 || e.Entries[0].SegmentDuration != want {
+		t.Errorf("versions/durations mvhd %d/%d tkhd %d/%d mdhd %d/%d elst %d/%d, want 1/%d",
+			m.Version, m.Duration, k.Version, k.Duration, d.Version, d.Duration, e.Version, e.Entries[0].SegmentDuration, want)
+	}
 }
