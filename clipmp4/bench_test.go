@@ -187,8 +187,11 @@ func BenchmarkPlan48h(b *testing.B) {
 // TestLargeClip: beyond 4 GiB the mdat has a 64-bit size and chunks 64-bit
 // offsets (co64), and the last chunk ends where the file does.
 func TestLargeClip(t *testing.T) {
-	src, tracks := benchClip(4.5) // about 4.8 GB
-	p, err := NewPlan(context.Background(), src, tracks, &Options{Start: at(0), End: at(4.5 * 3600)})
+	// 220 segments of 52 samples of about 450 kB: 5 GB.
+	v := newVirtualTrack(uint64(epoch)*12800, 512, 4, 13, 500_000, true, 220)
+	src := virtualSource{"v": v}
+	tracks := []Track{{Headers: [][]byte{trackfiletest.Track{ID: 1, Timescale: 12800}.Header()}, Segments: v.segments("v")}}
+	p, err := NewPlan(context.Background(), src, tracks, &Options{Start: at(0), End: at(440)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +230,7 @@ func TestLargeClip(t *testing.T) {
 // give version 1 mvhd, tkhd, mdhd and elst with the full values.
 func TestLongDurations(t *testing.T) {
 	const ts = 10_000_000
-	v := newVirtualTrack(uint64(epoch)*ts, 200000, 1, 100, 20, false, 8100)
+	v := newVirtualTrack(uint64(epoch)*ts, 2_000_000, 1, 100, 20, false, 810) // 20 s segments
 	src := virtualSource{"a": v}
 	tr := Track{Headers: [][]byte{trackfiletest.Track{ID: 1, Timescale: ts}.Header()}, Segments: v.segments("a")}
 	p, err := NewPlan(context.Background(), src, []Track{tr}, &Options{Start: at(0), End: at(4.5 * 3600), Accurate: true})
