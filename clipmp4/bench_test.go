@@ -8,6 +8,7 @@ import (
 	"io"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/Eyevinn/mp4ff/mp4"
 	"github.com/reapd/reapd/trackfile/trackfiletest"
@@ -105,6 +106,17 @@ func (s virtualSource) NewRangeReader(_ context.Context, key string, off, n int6
 	return io.NopCloser(&virtualReader{v: v, pos: off, end: off + n}), nil
 }
 
+// slowSource delays every range read.
+type slowSource struct {
+	Source
+	latency time.Duration
+}
+
+func (s slowSource) NewRangeReader(ctx context.Context, key string, off, n int64) (io.ReadCloser, error) {
+	time.Sleep(s.latency)
+	return s.Source.NewRangeReader(ctx, key, off, n)
+}
+
 // benchClip returns a source and tracks of hours of 2 s segments of four
 // 0.5 s fragments (as ffmpeg's low-latency DASH writes them): video of 25
 // frames/s of about 10 kB (2 Mbit/s, a key frame per segment) and 48 kHz
@@ -145,6 +157,29 @@ func BenchmarkClip(b *testing.B) {
 		}
 		b.SetBytes(size)
 		b.ReportMetric(float64(head)/1e6, "moov-MB")
+	})
+	// A store that takes 1 ms to answer each range read (a nearby object
+	// store): what the plan pass's and the write pass's reads ahead hide.
+	slow := slowSource{src, time.Millisecond}
+	b.Run("plan-1ms-latency", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := NewPlan(context.Background(), slow, tracks, o); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("write-1ms-latency", func(b *testing.B) {
+		p, err := NewPlan(context.Background(), slow, tracks, o)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(p.Size())
+		for b.Loop() {
+			if _, err := p.WriteTo(context.Background(), io.Discard); err != nil {
+				b.Fatal(err)
+			}
+		}
 	})
 	b.Run("write", func(b *testing.B) {
 		p, err := NewPlan(context.Background(), src, tracks, o)

@@ -8,15 +8,22 @@
 //
 // [NewPlan] is the plan pass: it reads only each segment's boxes up to
 // and including its moofs (mdat payloads are skipped: short ones read
-// through, long ones by a new range read) and computes the whole moov —
+// through, long ones by a new range read), 16 segments at once across the
+// tracks, and computes the whole moov —
 // mvhd, one trak per track with stts, ctts, stss, stsz, stsc and stco (co64
 // above 4 GiB), sample entries from the CMAF headers, an edit list — and
 // so the size of the output and its ETag before a byte is written.
 // [Plan.WriteTo] and [Plan.WriteRange] are the write pass: the head from
 // memory, then the media straight from the source, one range read per
-// segment and track; the mdat interleaves the tracks segment by segment
-// (chunks in decode time order). A Range needs only the source ranges it
-// covers.
+// segment and track (at most 1 MiB, four ahead of the writer); the mdat
+// interleaves the tracks segment by segment (chunks in decode time
+// order). A Range needs only the source ranges it covers.
+//
+// Measured (BenchmarkClip, one hour of 2 Mbit/s video and AAC, 1 GB, on a
+// loaded 2-core machine): the write pass copies at several GB/s from
+// memory with about 29 000 allocations per clip; the plan pass makes
+// about 500 000 (mp4ff's moof decoding); with 1 ms per store read the
+// plan takes about 1.1 s and the write runs at about 780 MB/s.
 //
 // The output is a deterministic function of the input (creation times
 // are the window start). Memory is bounded by the moov: per sample 4

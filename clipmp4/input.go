@@ -56,7 +56,7 @@ type Options struct {
 	// segments' moof+mdat with their tfdt) instead of a progressive one.
 	// It cuts at fragment boundaries and cannot be Accurate.
 	Fragmented bool
-	// Concurrency bounds the segment head reads of the plan pass at once
-	// (default 8).
+	// Concurrency bounds the segment head reads of the plan pass at once,
+	// all tracks together (default 16).
 	Concurrency int
 }

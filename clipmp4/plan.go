@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -112,7 +113,7 @@ type trackPlan struct {
 func NewPlan(ctx context.Context, src Source, tracks []Track, opts *Options) (*Plan, error) {
 	o := *opts
 	if o.Concurrency <= 0 {
-		o.Concurrency = 8
+		o.Concurrency = 16
 	}
 	if !o.Start.Before(o.End) {
 		return nil, fmt.Errorf("%w: the window [%v, %v) is empty", ErrUnsupported, o.Start, o.End)
@@ -132,17 +133,26 @@ func NewPlan(ctx context.Context, src Source, tracks []Track, opts *Options) (*P
 		return nil, err
 	}
 	chooseStarts(tps, o)
-	var kept []*trackPlan
-	for _, tp := range tps {
-		if err := tp.collect(ctx, src, o); err != nil {
-			return nil, err
-		}
-		kept = append(kept, tp)
+	sem := make(chan struct{}, o.Concurrency)
+	errs := make([]error, len(tps))
+	var wg sync.WaitGroup
+	for i, tp := range tps { // tracks at once: their tables are their own
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := tp.collect(ctx, src, o, sem); err != nil {
+				errs[i] = fmt.Errorf("track %d: %w", i, err)
+			}
+		}()
 	}
-	if !slices.ContainsFunc(kept, func(tp *trackPlan) bool { return tp.tab.n > 0 }) {
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if !slices.ContainsFunc(tps, func(tp *trackPlan) bool { return tp.tab.n > 0 }) {
 		return nil, ErrNoMedia
 	}
-	return assemble(src, kept, o)
+	return assemble(src, tps, o)
 }
 
 func newTrackPlan(t *Track, o Options) (*trackPlan, error) {
@@ -262,43 +272,69 @@ func chooseStarts(tps []*trackPlan, o Options) {
 	}
 }
 
-// collect reads the track's segments (the first already read) in batches
-// and adds the samples it keeps to its table.
-func (tp *trackPlan) collect(ctx context.Context, src Source, o Options) error {
+// collect reads the track's segments (the first already read), up to
+// o.Concurrency ahead of the one it adds (sem is shared by all tracks),
+// and adds the samples it keeps to its table, in order.
+func (tp *trackPlan) collect(ctx context.Context, src Source, o Options, sem chan struct{}) error {
 	segs := tp.in.Segments
-	const batch = 32
-	for lo := 0; lo < len(segs); lo += batch {
-		hi := min(lo+batch, len(segs))
-		results := make([][]frag, hi-lo)
-		errs := make([]error, hi-lo)
-		sem := make(chan struct{}, o.Concurrency)
-		var wg sync.WaitGroup
-		for i := lo; i < hi; i++ {
-			if i == 0 {
-				results[0] = tp.first
-				continue
-			}
-			wg.Add(1)
-			sem <- struct{}{}
-			go func() {
-				defer func() { <-sem; wg.Done() }()
-				results[i-lo], errs[i-lo] = readFrags(ctx, src, segs[i], tp.hdrs[segs[i].Header])
-			}()
+	if len(segs) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	type future struct {
+		frags []frag
+		err   error
+		done  chan struct{}
+	}
+	var queue []*future
+	next := 1
+	launch := func() {
+		if next >= len(segs) {
+			return
 		}
-		wg.Wait()
-		for i := lo; i < hi; i++ {
-			if errs[i-lo] != nil {
-				return errs[i-lo]
+		f, seg := &future{done: make(chan struct{})}, segs[next]
+		next++
+		queue = append(queue, f)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(f.done)
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				f.err = ctx.Err()
+				return
 			}
-			more, err := tp.addSegment(i, results[i-lo], o.Fragmented)
-			if err != nil {
-				return fmt.Errorf("%s: %w", segs[i].Key, err)
+			defer func() { <-sem }()
+			f.frags, f.err = readFrags(ctx, src, seg, tp.hdrs[seg.Header])
+		}()
+	}
+	for range o.Concurrency {
+		launch()
+	}
+	frags := tp.first
+	tp.first = nil
+	for i := range segs {
+		if i > 0 {
+			f := queue[0]
+			queue = queue[1:]
+			<-f.done
+			if f.err != nil {
+				return f.err
 			}
-			if !more {
-				return nil
-			}
+			frags = f.frags
+			launch()
 		}
-		tp.first = nil
+		more, err := tp.addSegment(i, frags, o.Fragmented)
+		if err != nil {
+			return fmt.Errorf("%s: %w", segs[i].Key, err)
+		}
+		if !more {
+			return nil
+		}
 	}
 	return nil
 }
