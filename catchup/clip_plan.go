@@ -1,6 +1,7 @@
 package catchup
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -130,7 +131,7 @@ func (s *Server) PlanClip(ctx context.Context, channel string, req ClipRequest) 
 	if err != nil {
 		return nil, err
 	}
-	src := &clipSource{s: s, c: c, v: p.v, staged: map[string]*stagedSeg{}}
+	src := &clipSource{s: s, c: c, v: p.v, staged: map[string]stagedRef{}}
 	tracks := make([]clipmp4.Track, 0, len(tls))
 	names := make([]string, 0, len(tls))
 	for _, tl := range tls {
@@ -241,7 +242,7 @@ func (s *Server) clipTrack(ctx context.Context, channel string, tl *trackTimelin
 		}
 		if sg.src < 0 {
 			st := tl.staged[^sg.src]
-			size, err := src.stagedSize(ctx, st)
+			size, err := src.stagedSize(ctx, tl.name, st)
 			if err != nil {
 				return t, err
 			}
@@ -287,45 +288,74 @@ func (c *runCursor) to(t uint64) (int64, bool) {
 
 // clipSource reads the media of a clip: ranges of storage track files
 // straight from the store, staged segments normalized as they are read
-// (the bytes catch-up serves for them).
+// (the bytes catch-up serves for them). A staged segment whose period has
+// been finalized since the plan (its staged object deleted) is read from
+// its track file instead: the bytes are the same.
 type clipSource struct {
 	s      *Server
 	c      *channelIndex
 	v      *view
-	staged map[string]*stagedSeg // filled while planning, read-only after
+	staged map[string]stagedRef // filled while planning, read-only after
+}
+
+// stagedRef is a staged segment of a clip and its track.
+type stagedRef struct {
+	track string
+	seg   *stagedSeg
 }
 
 // stagedSize returns the normalized size of a staged segment and marks
 // its key as staged.
-func (cs *clipSource) stagedSize(ctx context.Context, st *stagedSeg) (int64, error) {
+func (cs *clipSource) stagedSize(ctx context.Context, track string, st *stagedSeg) (int64, error) {
 	src, err := cs.s.stagedSegment(ctx, cs.c, cs.v, st)
 	if err != nil {
 		return 0, err
 	}
 	_ = src.body.Close()
-	cs.staged[st.key] = st
+	cs.staged[st.key] = stagedRef{track: track, seg: st}
 	return src.size, nil
 }
 
 // NewRangeReader implements clipmp4.Source.
 func (cs *clipSource) NewRangeReader(ctx context.Context, key string, off, n int64) (io.ReadCloser, error) {
-	st := cs.staged[key]
-	if st == nil {
+	ref, ok := cs.staged[key]
+	if !ok {
 		cs.s.metrics.StoreReads.WithLabelValues("clip").Inc()
 		return cs.s.store.NewRangeReader(ctx, key, off, n)
 	}
-	src, err := cs.s.stagedSegment(ctx, cs.c, cs.v, st)
-	if err != nil {
-		return nil, err
+	return cs.openStaged(ctx, ref, off, n)
+}
+
+// openStaged reads bytes [off, off+n) of a staged segment of the clip:
+// from its track file when its period has been finalized since the plan,
+// else from its staged copy. The first byte is read at once, so that a
+// staged copy deleted meanwhile is noticed here (then the store is listed
+// again and the track file read).
+func (cs *clipSource) openStaged(ctx context.Context, ref stagedRef, off, n int64) (io.ReadCloser, error) {
+	st := ref.seg
+	for attempt := 0; ; attempt++ {
+		src, err := cs.s.findSegment(ctx, cs.c.name, ref.track, st.hash, st.info.Timescale, st.t)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := src.body.Seek(off, io.SeekStart); err != nil {
+			_ = src.body.Close()
+			return nil, err
+		}
+		br := bufio.NewReaderSize(src.body, 32<<10)
+		if _, err := br.Peek(1); err != nil {
+			_ = src.body.Close()
+			if errors.Is(err, blobstore.ErrNotFound) && attempt == 0 {
+				cs.c.invalidate()
+				continue
+			}
+			return nil, err
+		}
+		return struct {
+			io.Reader
+			io.Closer
+		}{io.LimitReader(br, n), src.body}, nil
 	}
-	if _, err := src.body.Seek(off, io.SeekStart); err != nil {
-		_ = src.body.Close()
-		return nil, err
-	}
-	return struct {
-		io.Reader
-		io.Closer
-	}{io.LimitReader(src.body, n), src.body}, nil
 }
 
 var _ clipmp4.Source = (*clipSource)(nil)

@@ -173,3 +173,56 @@ func FuzzParseRange(f *testing.F) {
 		}
 	})
 }
+
+// TestClipAcrossFinalize: a clip planned while its last period was open
+// writes the same bytes after the period is finalized and its staged
+// segments are deleted (read from the track files then).
+func TestClipAcrossFinalize(t *testing.T) {
+	s := newSynth(t, "mem://", grid2s)
+	a, b := s.newRealTrack("a", audio48), s.newRealTrack("b", audio96)
+	k0 := s.grid.Period(s.n(0))
+	s.writeIndex(k0, "", s.trackFile(a, s.grid.PeriodFirst(k0), s.grid.PeriodFirst(k0+1), false, trackfile.EndComplete),
+		s.trackFile(b, s.grid.PeriodFirst(k0), s.grid.PeriodFirst(k0+1), false, trackfile.EndComplete))
+	first := s.grid.PeriodFirst(k0 + 1)
+	s.stage(a, first, first+15)
+	s.stage(b, first, first+15)
+	srv := s.server(at(200))
+	req := ClipRequest{Start: at(40), End: at(80), Tracks: []string{"a", "b"}}
+	p, err := srv.PlanClip(s.ctx, testChannel, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before bytes.Buffer
+	if _, err := p.WriteTo(s.ctx, &before); err != nil {
+		t.Fatal(err)
+	}
+	// Finalize period 1 as the archiver does: track files, index, then
+	// the staged segments go.
+	s.writeIndex(k0+1, "", s.trackFile(a, first, first+15, false, trackfile.EndComplete),
+		s.trackFile(b, first, first+15, false, trackfile.EndComplete))
+	for _, tr := range []string{"a", "b"} {
+		objs, err := s.store.List(s.ctx, trackfile.StagedPrefix(testChannel, tr))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range objs {
+			if err := s.store.Delete(s.ctx, o.Key); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var after bytes.Buffer
+	if _, err := p.WriteTo(s.ctx, &after); err != nil {
+		t.Fatalf("writing after the finalize: %v", err)
+	}
+	if !bytes.Equal(before.Bytes(), after.Bytes()) {
+		t.Error("the clip changed when its period was finalized")
+	}
+	p2, err := srv.PlanClip(s.ctx, testChannel, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p2.ETag() != p.ETag() || p2.Size() != p.Size() {
+		t.Errorf("planned again after the finalize: ETag %s size %d, was %s %d", p2.ETag(), p2.Size(), p.ETag(), p.Size())
+	}
+}
