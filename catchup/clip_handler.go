@@ -134,7 +134,9 @@ func clipRequest(r *http.Request) (ClipRequest, string, error) {
 	}
 	download := q.Get("download")
 	if download != "" {
-		if strings.ContainsAny(download, "/\\\"\x00") || len(download) > 200 {
+		if len(download) > 200 || strings.ContainsFunc(download, func(r rune) bool {
+			return r < 0x20 || r == 0x7f || r == '/' || r == '\\' || r == '"'
+		}) {
 			return ClipRequest{}, "", badRequest("download=%q is not a file name", download)
 		}
 		if !strings.HasSuffix(strings.ToLower(download), ".mp4") {

@@ -69,6 +69,7 @@ func TestClipRequests(t *testing.T) {
 		{"start=" + epochSeconds(at(10)), 400},
 		{clipWin(10, 20) + "&tracks=zz", 400},
 		{clipWin(10, 20) + "&download=a/b", 400},
+		{clipWin(10, 20) + "&download=a%0Db", 400},
 		{clipWin(300, 310), 400}, // in the future
 		{clipWin(-100, -90), 404},
 		{clipWin(10, 20) + "&format=fmp4", 200},
