@@ -129,7 +129,7 @@ func TestClipHeaderChangeAndMiss(t *testing.T) {
 	if n, want := bt.Minf.Stbl.Stsz.SampleNumber, uint32(900); n != want || total != 20*96000 {
 		t.Errorf("track b: %d samples over %d ticks, want %d over 20 s (the gap keeps its time)", n, total, want)
 	}
-	if strings.Contains(resp.Header.Get("Access-Control-Expose-Headers"), "Reapd-Gaps") == false {
+	if !strings.Contains(resp.Header.Get("Access-Control-Expose-Headers"), "Reapd-Gaps") {
 		t.Error("Reapd-Gaps is not exposed to scripts")
 	}
 }
@@ -225,5 +225,22 @@ func TestClipAcrossFinalize(t *testing.T) {
 	}
 	if p2.ETag() != p.ETag() || p2.Size() != p.Size() {
 		t.Errorf("planned again after the finalize: ETag %s size %d, was %s %d", p2.ETag(), p2.Size(), p.ETag(), p.Size())
+	}
+}
+
+// TestClipExporter: the export jobs' view of a clip is clip.mp4's bytes.
+func TestClipExporter(t *testing.T) {
+	s, _ := realArchive(t)
+	srv := s.server(at(200))
+	resp := mustGet(t, srv.Handler(), "/catchup/ch1/clip.mp4?"+clipWin(10, 140))
+	want := body(t, resp)
+	e := srv.ClipExporter()
+	size, err := e.ClipSize(s.ctx, testChannel, at(10), at(140), nil)
+	if err != nil || size != int64(len(want)) {
+		t.Fatalf("ClipSize %d (%v), clip.mp4 has %d bytes", size, err, len(want))
+	}
+	var b bytes.Buffer
+	if n, err := e.WriteClip(s.ctx, &b, testChannel, at(10), at(140), nil); err != nil || n != size || b.String() != want {
+		t.Errorf("WriteClip wrote %d bytes (%v), equal to clip.mp4: %v", n, err, b.String() == want)
 	}
 }

@@ -73,7 +73,9 @@
 // only the media they cover, and a player's many Range requests share one
 // plan (kept a minute). Gaps keep their time and are listed in
 // Reapd-Gaps. [Server.PlanClip] and [Server.WriteClip] give the same
-// clip to other packages (export jobs); a clip window has no length cap.
+// clip to other packages, [Server.ClipExporter] with the plain arguments
+// of export jobs (ClipSize, then WriteClip on the same plan); a clip
+// window has no length cap.
 //
 // # Browse API
 //
