@@ -151,7 +151,7 @@ func (s *Server) PlanClip(ctx context.Context, channel string, req ClipRequest) 
 		end = pe
 	}
 	plan, err := clipmp4.NewPlan(ctx, src, tracks, &clipmp4.Options{Start: start, End: end, Accurate: req.Accurate,
-		Fragmented: req.Fragmented, Concurrency: 8})
+		Fragmented: req.Fragmented})
 	switch {
 	case errors.Is(err, clipmp4.ErrNoMedia):
 		return nil, notFound("channel %q has no media between %s and %s", channel, formatInstant(w.Start), formatInstant(w.End))
