@@ -38,7 +38,7 @@ func TestPageAndAssets(t *testing.T) {
 	if len(refs) < 3 || strings.Contains(string(body), "{{version}}") {
 		t.Fatalf("page names %d assets: %s", len(refs), body)
 	}
-	types := map[string]string{".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+	types := map[string]string{".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
 	for _, m := range refs {
 		u := m[1]
 		if !strings.HasPrefix(u, "/ui/"+h.Version()+"/") {

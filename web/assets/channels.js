@@ -34,7 +34,7 @@ export class Channels {
     this.selected = null;
     this.channels = [];
     this.details = new Map(); // name → /api/channels/{c} answer
-    this.findings = new Map(); // name → count, or null when unknown
+    this.findings = new Map(); // name → conformance findings, or null when unknown
     this.loaded = false;
   }
 
@@ -65,7 +65,7 @@ export class Channels {
       getOptional(`/api/channels/${enc(name)}/conformance`).catch(() => null),
     ]);
     if (d) this.details.set(name, d);
-    this.findings.set(name, conf ? (conf.findings || []).reduce((n, f) => n + (f.count || 1), 0) : null);
+    this.findings.set(name, conf ? conf.findings || [] : null);
   }
 
   /** info is the freshest answer for a channel (details when fetched). */
@@ -115,9 +115,12 @@ export class Channels {
         `${t.sampleRate ? ` ${t.sampleRate} Hz` : ''}${t.lang ? ` ${t.lang}` : ''}`).join('\n');
       b.querySelector('.ch-bytes').textContent = fmtBytes(d && d.storageBytes);
       const f = b.querySelector('.ch-find');
-      f.textContent = findings == null ? 'findings —' : `${findings} finding${findings === 1 ? '' : 's'}`;
-      f.classList.toggle('warn', findings > 0);
-      f.title = findings == null ? 'no ingest seen by this instance since it started' : 'REaP conformance findings on ingest';
+      const n = findings ? findings.length : 0;
+      f.textContent = findings == null ? 'findings —' : `${n} finding${n === 1 ? '' : 's'}`;
+      f.classList.toggle('warn', n > 0);
+      f.title = findings == null ? 'no ingest seen by this instance since it started'
+        : ['REaP conformance findings on ingest:', ...findings.map((x) =>
+          `${x.level} ${x.clause} (${x.scope}, ${x.count}×): ${x.message}`)].join('\n');
       b.addEventListener('click', () => this.on.select(c.name));
       li.appendChild(b);
       frag.appendChild(li);

@@ -61,6 +61,8 @@ function onView() {
 
 function describeCursor() {
   const t = state.t;
+  const input = $('goto-input');
+  if (Number.isFinite(t) && document.activeElement !== input) input.value = toInput(t);
   $('cursor-text').textContent = Number.isFinite(t) ? `Cursor ${fmt(t, { frac: true })} ${zoneName()}` : '';
   $('cursor-text').title = Number.isFinite(t) ? fmtUTC(t) : '';
 }

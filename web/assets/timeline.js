@@ -155,6 +155,7 @@ export class Timeline {
 
   down(e) {
     if (e.button !== 0 || e.target.closest('.tl-tip')) return;
+    this.tip.hidden = true;
     this.root.setPointerCapture(e.pointerId);
     this.pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
     const pts = [...this.pointers.values()];

@@ -1,0 +1,271 @@
+#!/usr/bin/env node
+// webui.mjs: drives reapd's web page (package web) in headless Chromium
+// through what an operator does, and prints ONE JSON line with what the
+// page showed, for the Go test (cmd/reapd/webui_test.go) to check against
+// reapd's API:
+//
+//   node test/player/webui.mjs --base http://127.0.0.1:PORT --channel ch1 --scenario browse|export
+//        [--view-start ISO --view-end ISO] [--click ISO] [--in ISO --out ISO] [--name NAME]
+//        [--shots DIR] [--downloads DIR] [--timeout-seconds 120] [--chromium /usr/bin/chromium]
+//
+// browse: (gap) opens the channel with [view-start, view-end] in view and
+// reports every drawn range and gap with its geometry; (play) clicks the
+// --click instant on the timeline and reports the first frame's wall-clock
+// time and the decoded frames; (shots) writes screenshots of the channel
+// list, the timeline zoomed to a day and to a minute, and the player, at
+// 1280x720 and 390x844, into --shots; (share) marks in and out with the
+// keyboard, then opens the page's URL in a new tab and reports both states.
+//
+// export: clicks --in and marks in, clicks --out and marks out, saves
+// the "Download clip" link and the "Export MP4" result as browser downloads
+// into --downloads, then records the window as --name and reports whether
+// the page lists it.
+//
+// Chromium is Debian's, driven by playwright-core, as in play.mjs.
+import { chromium } from 'playwright-core';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const chromeArgs = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--autoplay-policy=no-user-gesture-required', '--no-proxy-server',
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
+];
+
+const { values: cfg } = parseArgs({
+  options: {
+    base: { type: 'string' }, channel: { type: 'string' }, scenario: { type: 'string', default: 'browse' },
+    'view-start': { type: 'string' }, 'view-end': { type: 'string' }, click: { type: 'string' },
+    in: { type: 'string' }, out: { type: 'string' }, name: { type: 'string', default: 'webui-test' },
+    shots: { type: 'string' }, downloads: { type: 'string' },
+    'timeout-seconds': { type: 'string', default: '120' }, chromium: { type: 'string', default: '/usr/bin/chromium' },
+  },
+});
+
+const logs = [];
+const ms = (iso) => Date.parse(iso);
+const pageURL = (hash) => `${cfg.base}/#${new URLSearchParams(hash).toString()}`;
+
+async function newPage(context, viewport) {
+  const page = await context.newPage();
+  await page.setViewportSize(viewport);
+  page.on('console', (m) => logs.push(`[${m.type()}] ${m.text()}`));
+  page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
+  page.on('response', (r) => { if (r.status() >= 400) logs.push(`[http ${r.status()}] ${r.request().method()} ${r.url()}`); });
+  return page;
+}
+
+/** settled waits until the timeline holds coverage for its whole view and has drawn it. */
+async function settled(page) {
+  await page.waitForFunction(() => {
+    const ui = window.reapdUI;
+    const f = ui && ui.coverage.fetched;
+    const t = ui && ui.timeline;
+    return f && t && ui.state.channel && f.channel === ui.state.channel && f.from <= t.start &&
+      f.to >= t.start + t.span && !ui.coverage.abort && document.querySelector('.tl-lanes .lane');
+  }, null, { timeout: 30000 });
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}
+
+/** geometry reports the view and every drawn range and gap. */
+function geometry(page) {
+  return page.evaluate(() => {
+    const tl = document.getElementById('timeline');
+    const lanes = tl.querySelector('.tl-lanes').getBoundingClientRect();
+    const items = [...tl.querySelectorAll('.range, .gap')].map((e) => {
+      const r = e.getBoundingClientRect();
+      return { kind: e.classList.contains('gap') ? 'gap' : 'range', track: e.dataset.track, start: e.dataset.start,
+        end: e.dataset.end, reason: e.dataset.reason || '', tip: e.dataset.tip, left: r.left - lanes.left, width: r.width,
+        visible: r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden' };
+    });
+    return { viewStart: tl.dataset.viewStart, viewEnd: tl.dataset.viewEnd, width: lanes.width, items };
+  });
+}
+
+/** clickAt clicks the instant iso on the first lane of the timeline. */
+async function clickAt(page, iso) {
+  const p = await page.evaluate((t) => {
+    const tl = window.reapdUI.timeline;
+    const lane = document.querySelector('.tl-lanes .lane').getBoundingClientRect();
+    return { x: lane.left + ((t - tl.start) / tl.span) * lane.width, y: lane.top + lane.height / 2 };
+  }, ms(iso));
+  await page.mouse.click(p.x, p.y);
+}
+
+/** played waits for playback after a click and reports its first frame and progress. */
+async function played(page, minSeconds) {
+  await page.waitForFunction((min) => {
+    const v = document.getElementById('video');
+    const q = v.getVideoPlaybackQuality();
+    return window.__firstFrame !== undefined && v.currentTime >= min && q.totalVideoFrames > 5;
+  }, minSeconds, { timeout: 60000 });
+  return page.evaluate(() => {
+    const ui = window.reapdUI;
+    const v = document.getElementById('video');
+    const q = v.getVideoPlaybackQuality();
+    return { clicked: document.getElementById('timeline').dataset.clicked, base: new Date(ui.player.base).toISOString(),
+      url: ui.player.session.url, firstFrameMediaTime: window.__firstFrame,
+      firstFrameWall: new Date(ui.player.base + window.__firstFrame * 1000).toISOString(),
+      currentTime: v.currentTime, wallTime: new Date(ui.player.wallTime()).toISOString(),
+      cursor: document.getElementById('timeline').dataset.cursor, framesDecoded: q.totalVideoFrames,
+      framesDropped: q.droppedVideoFrames, videoWidth: v.videoWidth, status: document.getElementById('player-status').textContent };
+  });
+}
+
+function armFirstFrame(page) {
+  return page.evaluate(() => {
+    delete window.__firstFrame;
+    const v = document.getElementById('video');
+    v.requestVideoFrameCallback((_, md) => { window.__firstFrame = md.mediaTime; });
+  });
+}
+
+async function shot(page, name, viewport) {
+  if (!cfg.shots) return null;
+  const file = join(cfg.shots, `${viewport.width}x${viewport.height}-${name}.png`);
+  await page.mouse.move(1, 1); // no tooltip in the picture
+  await page.screenshot({ path: file, fullPage: false });
+  return file;
+}
+
+async function zoomTo(page, span) {
+  await page.click(`button[data-span="${span}"]`);
+  await settled(page);
+}
+
+async function browse(context) {
+  const out = { shots: [] };
+  const big = { width: 1280, height: 720 };
+  const a = ms(cfg['view-start']);
+  const b = ms(cfg['view-end']);
+  const page = await newPage(context, big);
+  // (1) the gap: open the channel with the window in view.
+  await page.goto(pageURL({ ch: cfg.channel, t: new Date((a + b) / 2).toISOString(), span: String((b - a) / 1000) }));
+  await settled(page);
+  out.gap = await geometry(page);
+  out.shots.push(await shot(page, 'channels', big));
+  // (2) a click plays from there.
+  await armFirstFrame(page);
+  await clickAt(page, cfg.click);
+  out.play = await played(page, 3);
+  out.shots.push(await shot(page, 'player', big));
+  await zoomTo(page, 86400);
+  out.shots.push(await shot(page, 'timeline-day', big));
+  await zoomTo(page, 60);
+  out.shots.push(await shot(page, 'timeline-minute', big));
+  // (5) marks with the keyboard, then the URL reopens the same view.
+  await page.evaluate(() => document.getElementById('video').pause());
+  await page.focus('#timeline');
+  await page.keyboard.press('i');
+  for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('o');
+  await page.keyboard.press('-'); // zoom out once: 120 s
+  await page.waitForFunction(() => location.hash.includes('out=') && location.hash.includes('span=120'), null, { timeout: 5000 });
+  const state = () => page.evaluate(() => {
+    const ui = window.reapdUI;
+    const tl = document.getElementById('timeline');
+    const pressed = document.querySelector('.channel[aria-pressed="true"]');
+    return { channel: ui.state.channel, pressed: pressed && pressed.dataset.channel, cursor: tl.dataset.cursor,
+      viewStart: tl.dataset.viewStart, viewEnd: tl.dataset.viewEnd, span: Number(tl.dataset.span),
+      in: new Date(ui.state.in).toISOString(), out: new Date(ui.state.out).toISOString(), href: location.href };
+  });
+  const before = await state();
+  const again = await newPage(context, big);
+  await again.goto(before.href);
+  await settled(again);
+  await again.waitForFunction(() => document.querySelector('.channel[aria-pressed="true"]'), null, { timeout: 10000 });
+  const after = await again.evaluate(() => {
+    const ui = window.reapdUI;
+    const tl = document.getElementById('timeline');
+    const pressed = document.querySelector('.channel[aria-pressed="true"]');
+    return { channel: ui.state.channel, pressed: pressed && pressed.dataset.channel, cursor: tl.dataset.cursor,
+      viewStart: tl.dataset.viewStart, viewEnd: tl.dataset.viewEnd, span: Number(tl.dataset.span),
+      in: new Date(ui.state.in).toISOString(), out: new Date(ui.state.out).toISOString(), href: location.href };
+  });
+  out.share = { before, after };
+  await again.close();
+  // (4) the phone-sized viewport.
+  const small = { width: 390, height: 844 };
+  const phone = await newPage(context, small);
+  await phone.goto(pageURL({ ch: cfg.channel, t: new Date((a + b) / 2).toISOString(), span: String((b - a) / 1000) }));
+  await settled(phone);
+  out.shots.push(await shot(phone, 'channels', small));
+  await armFirstFrame(phone);
+  await clickAt(phone, cfg.click);
+  out.phonePlay = await played(phone, 1);
+  out.shots.push(await shot(phone, 'player', small));
+  await zoomTo(phone, 86400);
+  out.shots.push(await shot(phone, 'timeline-day', small));
+  await zoomTo(phone, 60);
+  out.shots.push(await shot(phone, 'timeline-minute', small));
+  out.overflowX = await phone.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+  out.shots = out.shots.filter(Boolean);
+  out.coverageRequests = await page.evaluate(() => window.reapdUI.coverage.requests);
+  return out;
+}
+
+async function exportScenario(context) {
+  const out = {};
+  const big = { width: 1280, height: 720 };
+  const a = ms(cfg.in);
+  const b = ms(cfg.out);
+  const page = await newPage(context, big);
+  const span = Math.max(60, Math.ceil(((b - a) / 1000) * 2));
+  await page.goto(pageURL({ ch: cfg.channel, t: new Date((a + b) / 2).toISOString(), span: String(span) }));
+  await settled(page);
+  await clickAt(page, cfg.in);
+  await page.click('#mark-in');
+  await clickAt(page, cfg.out);
+  await page.click('#mark-out');
+  await page.evaluate(() => document.getElementById('video').pause());
+  out.marks = await page.evaluate(() => ({ in: new Date(window.reapdUI.state.in).toISOString(),
+    out: new Date(window.reapdUI.state.out).toISOString() }));
+  // The direct clip link.
+  let [dl] = await Promise.all([page.waitForEvent('download', { timeout: 60000 }), page.click('#clip-link')]);
+  out.clip = { file: join(cfg.downloads, 'clip-' + dl.suggestedFilename()), url: dl.url() };
+  await dl.saveAs(out.clip.file);
+  out.clip.failure = await dl.failure();
+  // The export job: progress, then a download link.
+  await page.click('#export-mp4');
+  const link = await page.waitForSelector('a.export-download', { timeout: 90000 });
+  [dl] = await Promise.all([page.waitForEvent('download', { timeout: 60000 }), link.click()]);
+  out.export = { file: join(cfg.downloads, 'export-' + dl.suggestedFilename()), url: dl.url(),
+    progress: await page.evaluate(() => document.querySelector('#export-progress progress').value) };
+  await dl.saveAs(out.export.file);
+  out.export.failure = await dl.failure();
+  // A recording, listed on the page.
+  await page.fill('#record-name', cfg.name);
+  await page.click('#record');
+  const li = await page.waitForSelector(`#recordings li[data-name="${cfg.name}"]`, { timeout: 30000 });
+  out.recording = { text: await li.textContent(), drawn: await page.evaluate((n) =>
+    !!document.querySelector(`.win-recording[data-name="${n}"]`), cfg.name) };
+  return out;
+}
+
+async function main() {
+  let context;
+  const profile = await mkdtemp(join(tmpdir(), 'reapd-webui-'));
+  try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: cfg.chromium, headless: true, args: chromeArgs, timeout: 30000, acceptDownloads: true,
+      timezoneId: 'Europe/Berlin', // a zone that is not UTC: the page shows local times, UTC on hover
+    });
+    const run = cfg.scenario === 'export' ? exportScenario(context) : browse(context);
+    const watchdog = new Promise((_, reject) => setTimeout(() => reject(new Error('watchdog: no result in time')),
+      Number(cfg['timeout-seconds']) * 1000).unref());
+    return { ok: true, ...(await Promise.race([run, watchdog])) };
+  } catch (e) {
+    return { ok: false, error: e.message.split('\n').slice(0, 6).join('\n') };
+  } finally {
+    for (const l of logs.slice(-60)) process.stderr.write(`browser ${l}\n`);
+    if (context) await context.close().catch(() => {});
+    await rm(profile, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+const result = await main();
+process.stdout.write(JSON.stringify(result) + '\n');
+process.exit(result.ok ? 0 : 1);
