@@ -78,7 +78,7 @@ function geometry(page) {
     const items = [...tl.querySelectorAll('.range, .gap')].map((e) => {
       const r = e.getBoundingClientRect();
       return { kind: e.classList.contains('gap') ? 'gap' : 'range', track: e.dataset.track, start: e.dataset.start,
-        end: e.dataset.end, reason: e.dataset.reason || '', tip: e.dataset.tip, left: r.left - lanes.left, width: r.width,
+        end: e.dataset.end, reason: e.dataset.reason || '', left: r.left - lanes.left, width: r.width,
         visible: r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden' };
     });
     return { viewStart: tl.dataset.viewStart, viewEnd: tl.dataset.viewEnd, width: lanes.width, items };
@@ -123,6 +123,60 @@ function armFirstFrame(page) {
   });
 }
 
+/**
+ * drawCost times the timeline's drawing over a synthetic 30 days of
+ * archive with a 10 s gap every 10 minutes on two tracks (8640 ranges and
+ * as many gaps), panning at each zoom: ms per frame and elements drawn.
+ */
+function drawCost(page) {
+  return page.evaluate(() => {
+    const ui = window.reapdUI;
+    const tl = ui.timeline;
+    ui.coverage.need = () => {}; // this page shows the synthetic archive from now on
+    const day = 86400e3;
+    const end = Math.floor(Date.now() / 600e3) * 600e3;
+    const start = end - 30 * day;
+    const iso = (x) => new Date(x).toISOString();
+    const track = (name) => {
+      const ranges = [];
+      const gaps = [];
+      for (let t = start; t < end; t += 600e3) {
+        ranges.push({ start: t, end: t + 590e3, startISO: iso(t), endISO: iso(t + 590e3), segments: 295, bytes: 1 });
+        if (t + 600e3 < end) gaps.push({ start: t + 590e3, end: t + 600e3, startISO: iso(t + 590e3), endISO: iso(t + 600e3), reason: 'gap' });
+      }
+      return { name, ranges, gaps };
+    };
+    tl.setCoverage({ from: start, to: end, tracks: [track('video'), track('audio')], problems: [] });
+    const out = {};
+    for (const [label, span] of [['30d', 30 * day], ['1d', day], ['1h', 3600e3], ['1m', 60e3]]) {
+      tl.span = span;
+      tl.start = end - span;
+      const frames = 20;
+      const t0 = performance.now();
+      for (let i = 0; i < frames; i++) {
+        tl.start -= span / 200;
+        tl.draw();
+      }
+      out[label] = { msPerFrame: (performance.now() - t0) / frames, elements: document.querySelectorAll('.tl-lanes .range, .tl-lanes .gap').length };
+    }
+    return out;
+  });
+}
+
+/** viewState is what a shared URL must carry: channel, cursor, zoom, marks. */
+async function viewState(page) {
+  const v = await page.evaluate(() => {
+    const ui = window.reapdUI;
+    const tl = document.getElementById('timeline');
+    const pressed = document.querySelector('.channel[aria-pressed="true"]');
+    return { channel: ui.state.channel, pressed: pressed && pressed.dataset.channel, cursor: tl.dataset.cursor,
+      viewStart: tl.dataset.viewStart, viewEnd: tl.dataset.viewEnd, span: Number(tl.dataset.span),
+      in: ui.state.in, out: ui.state.out, href: location.href };
+  });
+  const iso = (x) => (Number.isFinite(x) ? new Date(x).toISOString() : '');
+  return { ...v, in: iso(v.in), out: iso(v.out) };
+}
+
 async function shot(page, name, viewport) {
   if (!cfg.shots) return null;
   const file = join(cfg.shots, `${viewport.width}x${viewport.height}-${name}.png`);
@@ -146,6 +200,13 @@ async function browse(context) {
   await page.goto(pageURL({ ch: cfg.channel, t: new Date((a + b) / 2).toISOString(), span: String((b - a) / 1000) }));
   await settled(page);
   out.gap = await geometry(page);
+  // The reason of each gap shows on hover.
+  for (const g of await page.$$('.tl-lanes .gap')) {
+    await g.hover();
+    const tip = await page.waitForSelector('.tl-tip:not([hidden])');
+    out.gapHover = (out.gapHover || []).concat([{ track: await g.getAttribute('data-track'),
+      start: await g.getAttribute('data-start'), text: await tip.textContent() }]);
+  }
   out.shots.push(await shot(page, 'channels', big));
   // (2) a click plays from there.
   await armFirstFrame(page);
@@ -163,29 +224,21 @@ async function browse(context) {
   for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
   await page.keyboard.press('o');
   await page.keyboard.press('-'); // zoom out once: 120 s
-  await page.waitForFunction(() => location.hash.includes('out=') && location.hash.includes('span=120'), null, { timeout: 5000 });
-  const state = () => page.evaluate(() => {
-    const ui = window.reapdUI;
-    const tl = document.getElementById('timeline');
-    const pressed = document.querySelector('.channel[aria-pressed="true"]');
-    return { channel: ui.state.channel, pressed: pressed && pressed.dataset.channel, cursor: tl.dataset.cursor,
-      viewStart: tl.dataset.viewStart, viewEnd: tl.dataset.viewEnd, span: Number(tl.dataset.span),
-      in: new Date(ui.state.in).toISOString(), out: new Date(ui.state.out).toISOString(), href: location.href };
-  });
-  const before = await state();
+  // The page writes its URL a moment after a change: wait for this state in it.
+  await page.waitForFunction(() => {
+    const st = window.reapdUI.state;
+    const iso = (x) => new Date(x).toISOString();
+    return window.reapdUI.timeline.span === 120e3 && Number.isFinite(st.out) &&
+      location.hash.includes(`out=${iso(st.out)}`) && location.hash.includes(`t=${iso(st.t)}`);
+  }, null, { timeout: 5000 });
+  const before = await viewState(page);
   const again = await newPage(context, big);
   await again.goto(before.href);
   await settled(again);
   await again.waitForFunction(() => document.querySelector('.channel[aria-pressed="true"]'), null, { timeout: 10000 });
-  const after = await again.evaluate(() => {
-    const ui = window.reapdUI;
-    const tl = document.getElementById('timeline');
-    const pressed = document.querySelector('.channel[aria-pressed="true"]');
-    return { channel: ui.state.channel, pressed: pressed && pressed.dataset.channel, cursor: tl.dataset.cursor,
-      viewStart: tl.dataset.viewStart, viewEnd: tl.dataset.viewEnd, span: Number(tl.dataset.span),
-      in: new Date(ui.state.in).toISOString(), out: new Date(ui.state.out).toISOString(), href: location.href };
-  });
+  const after = await viewState(again);
   out.share = { before, after };
+  out.perf = await drawCost(again);
   await again.close();
   // (4) the phone-sized viewport.
   const small = { width: 390, height: 844 };
@@ -195,7 +248,7 @@ async function browse(context) {
   out.shots.push(await shot(phone, 'channels', small));
   await armFirstFrame(phone);
   await clickAt(phone, cfg.click);
-  out.phonePlay = await played(phone, 1);
+  out.phonePlay = await played(phone, 2);
   out.shots.push(await shot(phone, 'player', small));
   await zoomTo(phone, 86400);
   out.shots.push(await shot(phone, 'timeline-day', small));

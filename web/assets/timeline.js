@@ -7,7 +7,7 @@
 
 import { clampSpan, iso } from './state.js';
 import { fmt, fmtUTC } from './timefmt.js';
-import { drawAxis, drawLanes, drawWindows, mark, selection } from './timeline_draw.js';
+import { drawAxis, drawLanes, drawWindows, mark, selection, tipOf } from './timeline_draw.js';
 
 /** Timeline draws one channel's archive and turns input into events. */
 export class Timeline {
@@ -211,10 +211,9 @@ export class Timeline {
   }
 
   hover(e) {
-    const target = e.target.closest('[data-tip]');
+    const tip = tipOf(e.target);
     const t = this.timeAt(e.clientX);
-    const text = target ? target.dataset.tip : fmt(t, { frac: this.span < 120e3 });
-    const utc = target ? target.dataset.utc : fmtUTC(t);
+    const [text, utc] = tip || [fmt(t, { frac: this.span < 120e3 }), fmtUTC(t)];
     this.tip.replaceChildren(document.createTextNode(text), document.createElement('br'),
       Object.assign(document.createElement('small'), { textContent: `UTC ${utc}` }));
     this.tip.hidden = false;

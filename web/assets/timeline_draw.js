@@ -53,52 +53,73 @@ export function drawAxis(axis, v) {
   axis.replaceChildren(frag);
 }
 
-/** drawLanes writes one lane per track of the coverage answer. */
+/**
+ * blocks merges the items of a track that fall into the view into runs
+ * whose holes are under a pixel: plain numbers first, elements after, so
+ * a month of ranges costs one element per visible pixel at most.
+ */
+function blocks(v, items, mergeHoles) {
+  const end = v.start + v.span;
+  const out = [];
+  for (const it of items) {
+    if (it.end <= v.start || it.start >= end) continue;
+    const b = box(v, it.start, it.end);
+    const last = out[out.length - 1];
+    if (last && b.left - (last.left + last.width) < 1) {
+      if (mergeHoles) { // one element for both
+        last.width = b.left + b.width - last.left;
+        last.to = it;
+        last.count++;
+      }
+      continue; // (gaps: one per pixel is enough to see)
+    }
+    out.push({ left: b.left, width: b.width, from: it, to: it, count: 1 });
+  }
+  return out;
+}
+
+/** drawLanes writes one lane per track of the coverage answer (tooltips are made on hover: tipOf). */
 export function drawLanes(lanes, v, data) {
   const frag = document.createDocumentFragment();
-  const end = v.start + v.span;
   for (const t of (data ? data.tracks : [])) {
     const lane = el('div', 'lane', { 'data-track': t.name });
     const label = el('span', 'lane-label');
     label.textContent = t.name;
     lane.appendChild(label);
-    let lastR = -Infinity;
-    let merged = null;
-    for (const r of t.ranges) {
-      if (r.end <= v.start || r.start >= end) continue;
-      const b = box(v, r.start, r.end);
-      if (merged && b.left - lastR < 1) { // sub-pixel hole: one element for both
-        merged.style.width = `${(b.left + b.width - parseFloat(merged.style.left)).toFixed(2)}px`;
-        merged.dataset.end = r.endISO;
-        merged.dataset.merged = String(Number(merged.dataset.merged || 1) + 1);
-        lastR = b.left + b.width;
-        continue;
-      }
-      merged = el('div', r.staged ? 'range staged' : 'range',
-        { 'data-start': r.startISO, 'data-end': r.endISO, 'data-track': t.name });
-      place(merged, b);
-      merged.dataset.tip = `${t.name}: archived ${fmt(r.start)} – ${fmt(r.end)} (${fmtDuration(r.end - r.start)}, ` +
-        `${r.segments} segments)${r.staged ? ', partly not finalized yet' : ''}`;
-      merged.dataset.utc = `${fmtUTC(r.start)} – ${fmtUTC(r.end)}`;
-      lane.appendChild(merged);
-      lastR = b.left + b.width;
-    }
-    let lastGapPx = -Infinity;
-    for (const g of t.gaps) {
-      if (g.end <= v.start || g.start >= end) continue;
-      const b = box(v, g.start, g.end);
-      if (b.left < lastGapPx + 1) continue; // one gap per pixel is enough to see
-      const e = el('div', 'gap', { 'data-start': g.startISO, 'data-end': g.endISO, 'data-reason': g.reason,
-        'data-track': t.name });
+    for (const b of blocks(v, t.ranges, true)) {
+      const e = el('div', b.to.staged ? 'range staged' : 'range',
+        { 'data-start': b.from.startISO, 'data-end': b.to.endISO, 'data-track': t.name });
       place(e, b);
-      e.dataset.tip = `${t.name}: gap ${fmt(g.start)} – ${fmt(g.end)} (${fmtDuration(g.end - g.start)}), reason: ${g.reason}`;
-      e.dataset.utc = `${fmtUTC(g.start)} – ${fmtUTC(g.end)}`;
+      if (b.count > 1) e.dataset.merged = String(b.count);
+      else e.dataset.segments = String(b.from.segments);
       lane.appendChild(e);
-      lastGapPx = b.left + b.width;
+    }
+    for (const b of blocks(v, t.gaps, false)) {
+      const g = b.from;
+      const e = el('div', 'gap', { 'data-start': g.startISO, 'data-end': g.endISO, 'data-reason': g.reason, 'data-track': t.name });
+      place(e, b);
+      lane.appendChild(e);
     }
     frag.appendChild(lane);
   }
   lanes.replaceChildren(frag);
+}
+
+/** tipOf is the tooltip of a drawn range, gap or window: [text, UTC text]; null for other elements. */
+export function tipOf(e) {
+  const d = e.dataset;
+  if (!d.start || !d.end) return null;
+  const a = Date.parse(d.start);
+  const z = Date.parse(d.end);
+  const when = `${fmt(a)} – ${fmt(z)} (${fmtDuration(z - a)})`;
+  const utc = `${fmtUTC(a)} – ${fmtUTC(z)}`;
+  if (e.classList.contains('gap')) return [`${d.track}: gap ${when}, reason: ${d.reason}`, utc];
+  if (e.classList.contains('range')) {
+    const what = d.merged ? `${d.merged} ranges with holes under a pixel (zoom in)` : `archived, ${d.segments} segments`;
+    return [`${d.track}: ${when}, ${what}${e.classList.contains('staged') ? ', not all finalized yet' : ''}`, utc];
+  }
+  if (e.classList.contains('win')) return [`${d.kind} ${d.name}: ${when}${d.state ? ` (${d.state})` : ''}`, utc];
+  return null;
 }
 
 /** drawWindows writes recordings, holds and exports as bars on one lane. */
@@ -110,8 +131,7 @@ export function drawWindows(lane, v, windows) {
     const e = el('div', `win win-${w.kind}`, { 'data-kind': w.kind, 'data-name': w.name,
       'data-start': new Date(w.start).toISOString(), 'data-end': new Date(w.end).toISOString() });
     place(e, box(v, w.start, w.end, 2));
-    e.dataset.tip = `${w.kind} ${w.name}: ${fmt(w.start)} – ${fmt(w.end)}${w.state ? ` (${w.state})` : ''}`;
-    e.dataset.utc = `${fmtUTC(w.start)} – ${fmtUTC(w.end)}`;
+    if (w.state) e.dataset.state = w.state;
     e.textContent = w.name;
     frag.appendChild(e);
   }
