@@ -182,9 +182,10 @@ func TestWebUI(t *testing.T) {
 	})
 
 	// Fluid over 30 days: a frame of the timeline over a month of archive
-	// with a gap every 10 minutes (two tracks) stays cheap at every zoom
-	// (16 ms is a frame at 60 Hz; the bound leaves room for a loaded
-	// machine, and catches drawing that grows with the archive).
+	// with a gap every 10 minutes (two tracks) stays cheap at every zoom,
+	// at most a few elements per pixel (16 ms is a frame at 60 Hz; the
+	// bound leaves room for a loaded machine; an element per range took
+	// 200 ms).
 	t.Run("30days", func(t *testing.T) {
 		for _, zoom := range []string{"30d", "1d", "1h", "1m"} {
 			p, ok := res.Perf[zoom]
@@ -222,6 +223,17 @@ func TestWebUIExportRecord(t *testing.T) {
 		t.Fatal("ffprobe is required: run `make test-deps`")
 	}
 	f := startWebFixture(t)
+	for _, u := range []string{"/api/exports", "/api/recordings",
+		fmt.Sprintf("/catchup/ch1/clip.mp4?start=%d&end=%d", f.epoch+2, f.epoch+4)} {
+		resp, err := http.Head("http://" + f.p.addr + u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("HEAD %s: %s: this reapd lacks the clip, export or recording API the page uses", u, resp.Status)
+		}
+	}
 	downloads := t.TempDir()
 	var res struct {
 		Marks  struct{ In, Out string }

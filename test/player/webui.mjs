@@ -151,13 +151,18 @@ function drawCost(page) {
     for (const [label, span] of [['30d', 30 * day], ['1d', day], ['1h', 3600e3], ['1m', 60e3]]) {
       tl.span = span;
       tl.start = end - span;
-      const frames = 20;
-      const t0 = performance.now();
-      for (let i = 0; i < frames; i++) {
+      // Each frame drawn and laid out (clientWidth forces the layout a
+      // real frame would do); the cheapest frame says what drawing costs
+      // without the other load of the machine.
+      let best = Infinity;
+      for (let i = 0; i < 20; i++) {
+        const t0 = performance.now();
         tl.start -= span / 200;
         tl.draw();
+        void tl.lanes.clientWidth;
+        best = Math.min(best, performance.now() - t0);
       }
-      out[label] = { msPerFrame: (performance.now() - t0) / frames, elements: document.querySelectorAll('.tl-lanes .range, .tl-lanes .gap').length };
+      out[label] = { msPerFrame: best, elements: document.querySelectorAll('.tl-lanes .range, .tl-lanes .gap').length };
     }
     return out;
   });
@@ -201,11 +206,16 @@ async function browse(context) {
   await settled(page);
   out.gap = await geometry(page);
   // The reason of each gap shows on hover.
-  for (const g of await page.$$('.tl-lanes .gap')) {
-    await g.hover();
-    const tip = await page.waitForSelector('.tl-tip:not([hidden])');
-    out.gapHover = (out.gapHover || []).concat([{ track: await g.getAttribute('data-track'),
-      start: await g.getAttribute('data-start'), text: await tip.textContent() }]);
+  out.gapHover = [];
+  for (const g of out.gap.items.filter((it) => it.kind === 'gap')) {
+    // A locator finds the element again should the timeline redraw meanwhile.
+    await page.locator(`.tl-lanes .gap[data-track="${g.track}"][data-start="${g.start}"]`).hover();
+    await page.waitForFunction((tr) => {
+      const tip = document.querySelector('.tl-tip');
+      return !tip.hidden && tip.textContent.startsWith(`${tr}: gap`);
+    }, g.track, { timeout: 5000 });
+    const text = await page.locator('.tl-tip').textContent();
+    out.gapHover.push({ track: g.track, start: g.start, text });
   }
   out.shots.push(await shot(page, 'channels', big));
   // (2) a click plays from there.

@@ -38,7 +38,7 @@ export class Timeline {
     this.gesture = null;
     this.bind();
     new ResizeObserver(() => this.invalidate()).observe(root);
-    setInterval(() => this.invalidate(), 1000); // the now marker moves
+    setInterval(() => mark(this.mk.now, this.view(), Date.now()), 1000); // the now marker moves
   }
 
   get width() {
@@ -88,6 +88,7 @@ export class Timeline {
   }
 
   setExtent(first, live) {
+    if (Object.is(first, this.first) && Object.is(live, this.live)) return;
     this.first = first;
     this.live = live;
     this.invalidate();
