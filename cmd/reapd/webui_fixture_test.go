@@ -19,7 +19,8 @@ import (
 // at once so the archive takes 12 s to make.
 type webFixture struct {
 	p     *proc
-	epoch int64 // the first push's start, on a storage period start
+	epoch int64  // the first push's start, on a storage period start
+	token string // the read token, when the read side is locked
 }
 
 // webCoverage is the coverage API's answer, as the test reads it.
@@ -35,11 +36,16 @@ type webCoverage struct {
 	} `json:"tracks"`
 }
 
-func startWebFixture(t *testing.T, flags ...string) *webFixture {
+// startWebFixture makes the archive; a non-empty token locks the read side.
+func startWebFixture(t *testing.T, token string) *webFixture {
 	t.Helper()
 	needFFmpeg(t)
-	p := startReapd(t, "file://"+t.TempDir(), append(append([]string{}, completeFlags...), flags...)...)
-	f := &webFixture{p: p, epoch: pastN0() * 2}
+	flags := append([]string{}, completeFlags...)
+	if token != "" {
+		flags = append(flags, "--read-token", token)
+	}
+	p := startReapd(t, "file://"+t.TempDir(), flags...)
+	f := &webFixture{p: p, epoch: pastN0() * 2, token: token}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -87,7 +93,7 @@ func (f *webFixture) at(s float64) time.Time {
 func (f *webFixture) coverage(from, to time.Time) (webCoverage, error) {
 	var c webCoverage
 	u := fmt.Sprintf("http://%s/api/channels/ch1/coverage?from=%s&to=%s", f.p.addr, from.Format(time.RFC3339Nano), to.Format(time.RFC3339Nano))
-	resp, err := http.Get(u)
+	resp, err := f.get(u)
 	if err != nil {
 		return c, err
 	}
@@ -98,11 +104,26 @@ func (f *webFixture) coverage(from, to time.Time) (webCoverage, error) {
 	return c, json.NewDecoder(resp.Body).Decode(&c)
 }
 
+// get sends a request with the read token.
+func (f *webFixture) get(u string) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	if f.token != "" {
+		req.Header.Set("Authorization", "Bearer "+f.token)
+	}
+	return http.DefaultClient.Do(req)
+}
+
 // runWebUI runs test/player/webui.mjs against the fixture and decodes its
 // result into v; a run that did not finish fails the test.
 func (f *webFixture) runWebUI(t *testing.T, v any, args ...string) {
 	t.Helper()
 	args = append([]string{"--base", "http://" + f.p.addr, "--channel", "ch1", "--timeout-seconds", "150"}, args...)
+	if f.token != "" {
+		args = append(args, "--token", f.token)
+	}
 	line, stderr := playertest.Script(t, "webui.mjs", 150*time.Second, args...)
 	var res struct {
 		OK    bool   `json:"ok"`

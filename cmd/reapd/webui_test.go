@@ -31,6 +31,7 @@ type webBrowse struct {
 	Shots           []string
 	Share           struct{ Before, After webShared }
 	OverflowX       bool
+	TokenAsked      int
 	Perf            map[string]struct {
 		MsPerFrame float64
 		Elements   int
@@ -56,7 +57,9 @@ type webShared struct {
 // 1280×720 and 390×844, (5) a shared URL reopens the same channel, time,
 // zoom and marks.
 func TestWebUI(t *testing.T) {
-	f := startWebFixture(t)
+	// The read side is locked: the page asks for the token, then sends
+	// it on every API and media request.
+	f := startWebFixture(t, "webui-read-token")
 	viewFrom, viewTo := f.at(-5), f.at(40)
 	click := f.at(5)
 	shots := screenshotDir(t)
@@ -66,6 +69,12 @@ func TestWebUI(t *testing.T) {
 	cov, err := f.coverage(f.at(-60), f.at(120))
 	if err != nil {
 		t.Fatal(err)
+	}
+
+	// Each new tab asked for the token (the 1280×720 one, the shared
+	// URL's, the phone's): nothing played or drew without it.
+	if res.TokenAsked != 3 {
+		t.Errorf("the page asked for the read token %d times, want 3", res.TokenAsked)
 	}
 
 	t.Run("gap", func(t *testing.T) {
@@ -222,7 +231,7 @@ func TestWebUIExportRecord(t *testing.T) {
 	if _, err := exec.LookPath("ffprobe"); err != nil {
 		t.Fatal("ffprobe is required: run `make test-deps`")
 	}
-	f := startWebFixture(t)
+	f := startWebFixture(t, "")
 	for _, u := range []string{"/api/exports", "/api/recordings",
 		fmt.Sprintf("/catchup/ch1/clip.mp4?start=%d&end=%d", f.epoch+2, f.epoch+4)} {
 		resp, err := http.Head("http://" + f.p.addr + u)
@@ -276,7 +285,7 @@ func TestWebUIExportRecord(t *testing.T) {
 	if !strings.Contains(res.Recording.Text, name) || !res.Recording.Drawn {
 		t.Errorf("recording %s: listed %q, drawn on the timeline %v", name, res.Recording.Text, res.Recording.Drawn)
 	}
-	resp, err := http.Get("http://" + f.p.addr + "/api/recordings/ch1/" + name)
+	resp, err := f.get("http://" + f.p.addr + "/api/recordings/ch1/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@
 //
 //   node test/player/webui.mjs --base http://127.0.0.1:PORT --channel ch1 --scenario browse|export
 //        [--view-start ISO --view-end ISO] [--click ISO] [--in ISO --out ISO] [--name NAME]
-//        [--shots DIR] [--downloads DIR] [--timeout-seconds 120] [--chromium /usr/bin/chromium]
+//        [--shots DIR] [--downloads DIR] [--token READ_TOKEN] [--timeout-seconds 120] [--chromium /usr/bin/chromium]
 //
 // browse: (gap) opens the channel with [view-start, view-end] in view and
 // reports every drawn range and gap with its geometry; (play) clicks the
@@ -40,7 +40,7 @@ const { values: cfg } = parseArgs({
     base: { type: 'string' }, channel: { type: 'string' }, scenario: { type: 'string', default: 'browse' },
     'view-start': { type: 'string' }, 'view-end': { type: 'string' }, click: { type: 'string' },
     in: { type: 'string' }, out: { type: 'string' }, name: { type: 'string', default: 'webui-test' },
-    shots: { type: 'string' }, downloads: { type: 'string' },
+    shots: { type: 'string' }, downloads: { type: 'string' }, token: { type: 'string' },
     'timeout-seconds': { type: 'string', default: '120' }, chromium: { type: 'string', default: '/usr/bin/chromium' },
   },
 });
@@ -56,6 +56,18 @@ async function newPage(context, viewport) {
   page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
   page.on('response', (r) => { if (r.status() >= 400) logs.push(`[http ${r.status()}] ${r.request().method()} ${r.url()}`); });
   return page;
+}
+
+let tokenAsked = 0;
+
+/** open loads the page; with --token, it answers the page's token dialog (every new tab asks once). */
+async function open(page, url) {
+  await page.goto(url);
+  if (!cfg.token) return;
+  await page.waitForSelector('#token-dialog[open]', { timeout: 30000 });
+  await page.fill('#token-input', cfg.token);
+  await page.press('#token-input', 'Enter');
+  tokenAsked++;
 }
 
 /** settled waits until the timeline holds coverage for its whole view and has drawn it. */
@@ -202,7 +214,7 @@ async function browse(context) {
   const b = ms(cfg['view-end']);
   const page = await newPage(context, big);
   // (1) the gap: open the channel with the window in view.
-  await page.goto(pageURL({ ch: cfg.channel, t: new Date((a + b) / 2).toISOString(), span: String((b - a) / 1000) }));
+  await open(page, pageURL({ ch: cfg.channel, t: new Date((a + b) / 2).toISOString(), span: String((b - a) / 1000) }));
   await settled(page);
   out.gap = await geometry(page);
   // The reason of each gap shows on hover.
@@ -243,7 +255,7 @@ async function browse(context) {
   }, null, { timeout: 5000 });
   const before = await viewState(page);
   const again = await newPage(context, big);
-  await again.goto(before.href);
+  await open(again, before.href);
   await settled(again);
   await again.waitForFunction(() => document.querySelector('.channel[aria-pressed="true"]'), null, { timeout: 10000 });
   const after = await viewState(again);
@@ -253,7 +265,7 @@ async function browse(context) {
   // (4) the phone-sized viewport.
   const small = { width: 390, height: 844 };
   const phone = await newPage(context, small);
-  await phone.goto(pageURL({ ch: cfg.channel, t: new Date((a + b) / 2).toISOString(), span: String((b - a) / 1000) }));
+  await open(phone, pageURL({ ch: cfg.channel, t: new Date((a + b) / 2).toISOString(), span: String((b - a) / 1000) }));
   await settled(phone);
   out.shots.push(await shot(phone, 'channels', small));
   await armFirstFrame(phone);
@@ -267,6 +279,7 @@ async function browse(context) {
   out.overflowX = await phone.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
   out.shots = out.shots.filter(Boolean);
   out.coverageRequests = await page.evaluate(() => window.reapdUI.coverage.requests);
+  out.tokenAsked = tokenAsked;
   return out;
 }
 
@@ -277,7 +290,7 @@ async function exportScenario(context) {
   const b = ms(cfg.out);
   const page = await newPage(context, big);
   const span = Math.max(60, Math.ceil(((b - a) / 1000) * 2));
-  await page.goto(pageURL({ ch: cfg.channel, t: new Date((a + b) / 2).toISOString(), span: String(span) }));
+  await open(page, pageURL({ ch: cfg.channel, t: new Date((a + b) / 2).toISOString(), span: String(span) }));
   await settled(page);
   await clickAt(page, cfg.in);
   await page.click('#mark-in');

@@ -91,6 +91,7 @@ function updateExtent() {
   const info = state.channel && channels.info(state.channel);
   if (!info) return;
   timeline.setExtent(info.first ? Date.parse(info.first) : NaN, info.last ? Date.parse(info.last) : NaN);
+  timeline.setTracks(info.tracks);
 }
 
 function onChannels() {

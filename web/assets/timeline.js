@@ -32,6 +32,7 @@ export class Timeline {
     this.marks = { in: NaN, out: NaN };
     this.coverage = null;
     this.windows = [];
+    this.labels = new Map(); // track name → what the lane says (codec, size)
     this.frame = 0;
     this.userAt = 0; // when the user last moved the view (playback does not pull it away meanwhile)
     this.pointers = new Map();
@@ -104,6 +105,15 @@ export class Timeline {
     this.invalidate();
   }
 
+  /** setTracks labels the lanes from the channel's tracks (browse API). */
+  setTracks(tracks) {
+    const labels = new Map((tracks || []).map((t) => [t.name, [t.name, t.codecs, t.width ? `${t.width}×${t.height}` : '',
+      t.sampleRate ? `${t.sampleRate / 1000} kHz` : '', t.lang || ''].filter(Boolean).join(' · ')]));
+    if ([...labels].join() === [...this.labels].join()) return;
+    this.labels = labels;
+    this.invalidate();
+  }
+
   setWindows(ws) {
     this.windows = ws;
     this.invalidate();
@@ -120,7 +130,7 @@ export class Timeline {
     d.viewEnd = iso(v.start + v.span);
     d.span = String(v.span / 1000);
     drawAxis(this.axis, v);
-    drawLanes(this.lanes, v, this.coverage);
+    drawLanes(this.lanes, v, this.coverage, this.labels);
     drawWindows(this.windowsLane, v, this.windows);
     mark(this.mk.now, v, Date.now());
     mark(this.mk.live, v, this.live);

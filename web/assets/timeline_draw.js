@@ -79,12 +79,12 @@ function blocks(v, items, mergeHoles) {
 }
 
 /** drawLanes writes one lane per track of the coverage answer (tooltips are made on hover: tipOf). */
-export function drawLanes(lanes, v, data) {
+export function drawLanes(lanes, v, data, labels = new Map()) {
   const frag = document.createDocumentFragment();
   for (const t of (data ? data.tracks : [])) {
     const lane = el('div', 'lane', { 'data-track': t.name });
     const label = el('span', 'lane-label');
-    label.textContent = t.name;
+    label.textContent = labels.get(t.name) || t.name;
     lane.appendChild(label);
     for (const b of blocks(v, t.ranges, true)) {
       const e = el('div', b.to.staged ? 'range staged' : 'range',
