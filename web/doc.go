@@ -2,9 +2,9 @@
 // a wall-clock timeline per channel with the archived ranges and gaps of
 // each track, a catch-up player (dash.js) that plays from any instant, and
 // marks in and out to download a clip, start an MP4 export or create a
-// recording. It is plain HTML, CSS and JavaScript modules, embedded with
-// go:embed, so `go build` alone makes a binary that serves the page and
-// nothing is fetched at run time.
+// recording. It is plain HTML, CSS and JavaScript modules, embedded in the
+// binary (an embed directive), so `go build` alone makes a binary that
+// serves the page and nothing is fetched at run time.
 //
 // [Handler] serves
 //

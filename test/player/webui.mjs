@@ -207,6 +207,24 @@ async function zoomTo(page, span) {
   await settled(page);
 }
 
+/**
+ * playAndShoot takes the channel list's picture, clicks --click on the
+ * timeline and waits for minSeconds of playback (the result of played),
+ * then takes the player's and the timeline's at a day and at a minute.
+ */
+async function playAndShoot(page, viewport, minSeconds, shots) {
+  shots.push(await shot(page, 'channels', viewport));
+  await armFirstFrame(page);
+  await clickAt(page, cfg.click);
+  const p = await played(page, minSeconds);
+  shots.push(await shot(page, 'player', viewport));
+  await zoomTo(page, 86400);
+  shots.push(await shot(page, 'timeline-day', viewport));
+  await zoomTo(page, 60);
+  shots.push(await shot(page, 'timeline-minute', viewport));
+  return p;
+}
+
 async function browse(context) {
   const out = { shots: [] };
   const big = { width: 1280, height: 720 };
@@ -229,16 +247,8 @@ async function browse(context) {
     const text = await page.locator('.tl-tip').textContent();
     out.gapHover.push({ track: g.track, start: g.start, text });
   }
-  out.shots.push(await shot(page, 'channels', big));
-  // (2) a click plays from there.
-  await armFirstFrame(page);
-  await clickAt(page, cfg.click);
-  out.play = await played(page, 3);
-  out.shots.push(await shot(page, 'player', big));
-  await zoomTo(page, 86400);
-  out.shots.push(await shot(page, 'timeline-day', big));
-  await zoomTo(page, 60);
-  out.shots.push(await shot(page, 'timeline-minute', big));
+  // (2) a click plays from there; (4) the pictures.
+  out.play = await playAndShoot(page, big, 3, out.shots);
   // (5) marks with the keyboard, then the URL reopens the same view.
   await page.evaluate(() => document.getElementById('video').pause());
   await page.focus('#timeline');
@@ -267,15 +277,7 @@ async function browse(context) {
   const phone = await newPage(context, small);
   await open(phone, pageURL({ ch: cfg.channel, t: new Date((a + b) / 2).toISOString(), span: String((b - a) / 1000) }));
   await settled(phone);
-  out.shots.push(await shot(phone, 'channels', small));
-  await armFirstFrame(phone);
-  await clickAt(phone, cfg.click);
-  out.phonePlay = await played(phone, 2);
-  out.shots.push(await shot(phone, 'player', small));
-  await zoomTo(phone, 86400);
-  out.shots.push(await shot(phone, 'timeline-day', small));
-  await zoomTo(phone, 60);
-  out.shots.push(await shot(phone, 'timeline-minute', small));
+  out.phonePlay = await playAndShoot(phone, small, 2, out.shots);
   out.overflowX = await phone.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
   out.shots = out.shots.filter(Boolean);
   out.coverageRequests = await page.evaluate(() => window.reapdUI.coverage.requests);
