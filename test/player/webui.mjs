@@ -16,7 +16,8 @@
 // 1280x720 and 390x844, into --shots; (share) marks in and out with the
 // keyboard, then opens the page's URL in a new tab and reports both states.
 //
-// export: clicks --in and marks in, clicks --out and marks out, saves
+// export: marks --in and --out with the keyboard (--out - --in a multiple
+// of 1.2 s), saves
 // the "Download clip" link and the "Export MP4" result as browser downloads
 // into --downloads, then records the window as --name and reports whether
 // the page lists it.
@@ -291,14 +292,14 @@ async function exportScenario(context) {
   const a = ms(cfg.in);
   const b = ms(cfg.out);
   const page = await newPage(context, big);
-  const span = Math.max(60, Math.ceil(((b - a) / 1000) * 2));
-  await open(page, pageURL({ ch: cfg.channel, t: new Date((a + b) / 2).toISOString(), span: String(span) }));
+  // The cursor at --in from the URL, then the keyboard alone: mark in,
+  // move the cursor (a step is a fiftieth of the 60 s view), mark out.
+  await open(page, pageURL({ ch: cfg.channel, t: new Date(a).toISOString(), span: '60' }));
   await settled(page);
-  await clickAt(page, cfg.in);
-  await page.click('#mark-in');
-  await clickAt(page, cfg.out);
-  await page.click('#mark-out');
-  await page.evaluate(() => document.getElementById('video').pause());
+  await page.focus('#timeline');
+  await page.keyboard.press('i');
+  for (let i = Math.round((b - a) / 1200); i > 0; i--) await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('o');
   out.marks = await page.evaluate(() => ({ in: new Date(window.reapdUI.state.in).toISOString(),
     out: new Date(window.reapdUI.state.out).toISOString() }));
   // The direct clip link.
