@@ -41,7 +41,7 @@ export async function download(url, name) {
 
 /** Jobs lists a channel's recordings, holds and exports. */
 export class Jobs {
-  /** on: {windows(list), error(e), status(text)} */
+  /** on: {windows(list), available({exports, recordings}), error(e)} */
   constructor(on) {
     this.on = on;
     this.channel = null;
@@ -73,7 +73,8 @@ export class Jobs {
       this.on.error(e);
     }
     const busy = (this.exports || []).some((j) => j.state === 'queued' || j.state === 'running');
-    this.timer = setTimeout(() => this.refresh(), busy ? pollMs : 10000);
+    const waiting = (this.recordings || []).some((r) => r.state === 'waiting');
+    this.timer = setTimeout(() => this.refresh(), busy ? pollMs : waiting ? 3 * pollMs : 10000);
   }
 
   windows() {
@@ -94,6 +95,7 @@ export class Jobs {
       j.state === 'complete' && !j.destination ? (j.results || []).map((r) => ({ href: exportFileURL(j, r), text: r.split('/').pop(), download: true })) : [],
       { 'data-id': j.id, 'data-state': j.state }));
     this.on.windows(this.windows());
+    this.on.available({ exports: this.exports !== null, recordings: this.recordings !== null });
   }
 
   /** exportMP4 starts an MP4 export of [a, b) into reapd's store and reports progress until it ends. */

@@ -46,7 +46,17 @@ const player = new Player($('video'), {
     $('player-status').classList.toggle('error', isError);
   },
 });
-const jobs = new Jobs({ windows: (ws) => timeline.setWindows(ws), error: showError });
+// What this reapd serves besides the browse API (null: not known yet).
+const apis = { exports: null, recordings: null };
+const jobs = new Jobs({
+  windows: (ws) => timeline.setWindows(ws),
+  available: (a) => {
+    if (a.exports === apis.exports && a.recordings === apis.recordings) return;
+    Object.assign(apis, a);
+    setMarks(state.in, state.out);
+  },
+  error: showError,
+});
 const channels = new Channels($('channel-list'), {
   select: (name) => selectChannel(name, { fresh: true }),
   update: () => onChannels(),
@@ -133,8 +143,10 @@ function setMarks(a, b) {
     link.removeAttribute('href');
     link.setAttribute('aria-disabled', 'true');
   }
-  $('export-mp4').disabled = !ok;
-  $('record').disabled = !ok;
+  $('export-mp4').disabled = !ok || apis.exports === false;
+  $('record').disabled = !ok || apis.recordings === false;
+  $('export-mp4').title = apis.exports === false ? 'this reapd serves no export API' : 'Export the marked window as an MP4 file';
+  $('record').title = apis.recordings === false ? 'this reapd serves no recordings API' : 'Create a recording S-MPD of the marked window';
   const name = $('record-name');
   if (ok && !name.dataset.edited) name.value = `${state.channel}-${iso(a).slice(0, 19).replace(/[:]/g, '').replace('T', '-')}`;
   saveState(state);
