@@ -32,7 +32,11 @@ type webBrowse struct {
 	Share           struct{ Before, After webShared }
 	OverflowX       bool
 	TokenAsked      int
-	Perf            map[string]struct {
+	Zoom            struct {
+		Before, Wheel struct{ Span, T, Width float64 }
+		Pinch         struct{ Span, T float64 }
+	}
+	Perf map[string]struct {
 		MsPerFrame float64
 		Elements   int
 	}
@@ -202,6 +206,18 @@ func TestWebUI(t *testing.T) {
 			if !ok || p.MsPerFrame > 50 || p.Elements > 4000 || p.Elements == 0 {
 				t.Errorf("%s: %.1f ms per frame, %d elements drawn", zoom, p.MsPerFrame, p.Elements)
 			}
+		}
+	})
+
+	// Wheel and pinch zoom around the pointer (the instant under it stays).
+	t.Run("zoom", func(t *testing.T) {
+		z := res.Zoom
+		px := z.Before.Span / z.Before.Width // ms per pixel before
+		if z.Wheel.Span >= z.Before.Span || math.Abs(z.Wheel.T-z.Before.T) > 2*px {
+			t.Errorf("wheel: span %v -> %v ms, instant under the pointer %v -> %v", z.Before.Span, z.Wheel.Span, z.Before.T, z.Wheel.T)
+		}
+		if r := z.Wheel.Span / z.Pinch.Span; math.Abs(r-3) > 0.1 || math.Abs(z.Pinch.T-z.Wheel.T) > 2*px {
+			t.Errorf("pinch 100 -> 300 px: span %v -> %v ms (x%.2f, want x3), anchor %v -> %v", z.Wheel.Span, z.Pinch.Span, r, z.Wheel.T, z.Pinch.T)
 		}
 	})
 

@@ -137,6 +137,42 @@ function armFirstFrame(page) {
 }
 
 /**
+ * zoomGestures zooms in with the mouse wheel at the lane's middle (the
+ * instant under the pointer must stay there), then out with a two-finger
+ * pinch (touch pointers 100 px apart moved to 300 px: three times in),
+ * and reports the spans and where the anchor instant went.
+ */
+async function zoomGestures(page) {
+  const at = () => page.evaluate(() => {
+    const tl = window.reapdUI.timeline;
+    const r = tl.lanes.getBoundingClientRect();
+    const x = r.left + r.width / 2;
+    return { span: tl.span, x, y: r.top + 10, t: tl.timeAt(x), width: r.width };
+  });
+  const before = await at();
+  await page.mouse.move(before.x, before.y);
+  await page.mouse.wheel(0, -300);
+  await page.waitForFunction((s) => window.reapdUI.timeline.span < s, before.span, { timeout: 5000 });
+  const wheel = await at();
+  const pinch = await page.evaluate(({ x, y }) => {
+    const lane = document.querySelector('.tl-lanes .lane');
+    const ev = (type, id, cx) => lane.dispatchEvent(new PointerEvent(type, { bubbles: true, pointerId: id,
+      pointerType: 'touch', isPrimary: id === 11, button: type === 'pointermove' ? -1 : 0, clientX: cx, clientY: y }));
+    ev('pointerdown', 11, x - 50);
+    ev('pointerdown', 12, x + 50);
+    for (let d = 50; d <= 150; d += 25) {
+      ev('pointermove', 11, x - d);
+      ev('pointermove', 12, x + d);
+    }
+    ev('pointerup', 11, x - 150);
+    ev('pointerup', 12, x + 150);
+    const tl = window.reapdUI.timeline;
+    return { span: tl.span, t: tl.timeAt(x) };
+  }, before);
+  return { before, wheel, pinch };
+}
+
+/**
  * drawCost times the timeline's drawing over a synthetic 30 days of
  * archive with a 10 s gap every 10 minutes on two tracks (8640 ranges and
  * as many gaps), panning at each zoom: ms per frame and elements drawn.
@@ -271,6 +307,7 @@ async function browse(context) {
   await again.waitForFunction(() => document.querySelector('.channel[aria-pressed="true"]'), null, { timeout: 10000 });
   const after = await viewState(again);
   out.share = { before, after };
+  out.zoom = await zoomGestures(again);
   out.perf = await drawCost(again);
   await again.close();
   // (4) the phone-sized viewport.

@@ -167,7 +167,9 @@ export class Timeline {
   down(e) {
     if (e.button !== 0 || e.target.closest('.tl-tip')) return;
     this.tip.hidden = true;
-    this.root.setPointerCapture(e.pointerId);
+    try {
+      this.root.setPointerCapture(e.pointerId);
+    } catch { /* a pointer the browser no longer tracks: no capture, the gesture still works */ }
     this.pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
     const pts = [...this.pointers.values()];
     if (pts.length === 1) {
