@@ -7,6 +7,7 @@ import { fmt, fmtBytes, fmtUTC } from './timefmt.js';
 
 const refreshMs = 5000;
 const maxDetailed = 40; // channels whose details and findings are fetched
+const otherDetailMs = 60000; // how often the details of channels not shown are fetched
 
 /** liveWithin says how close to now the last segment must end for "receiving now". */
 export function isReceiving(ch, now = Date.now()) {
@@ -35,6 +36,7 @@ export class Channels {
     this.channels = [];
     this.details = new Map(); // name → /api/channels/{c} answer
     this.findings = new Map(); // name → conformance findings, or null when unknown
+    this.detailedAt = new Map(); // name → when its details were fetched
     this.loaded = false;
   }
 
@@ -53,7 +55,12 @@ export class Channels {
   async refresh() {
     const ans = await request('/api/channels');
     this.channels = (ans && ans.channels) || [];
-    await Promise.all(this.channels.slice(0, maxDetailed).map((c) => this.detail(c.name)));
+    // Details list the store (storage used): the shown channel's at every
+    // refresh, the others' once a minute.
+    const now = Date.now();
+    const due = this.channels.slice(0, maxDetailed).filter((c) => c.name === this.selected ||
+      !(this.detailedAt.get(c.name) > now - otherDetailMs));
+    await Promise.all(due.map((c) => this.detail(c.name)));
     this.loaded = true;
     this.render();
     this.on.update(this);
@@ -65,12 +72,15 @@ export class Channels {
       getOptional(`/api/channels/${enc(name)}/conformance`).catch(() => null),
     ]);
     if (d) this.details.set(name, d);
+    this.detailedAt.set(name, Date.now());
     this.findings.set(name, conf ? conf.findings || [] : null);
   }
 
-  /** info is the freshest answer for a channel (details when fetched). */
+  /** info is what is known of a channel: its details, with the list's extent over them. */
   info(name) {
-    return this.details.get(name) || this.channels.find((c) => c.name === name) || null;
+    const listed = this.channels.find((c) => c.name === name);
+    const d = this.details.get(name);
+    return d ? { ...d, ...listed } : listed || null; // the list's first and last are the freshest
   }
 
   select(name) {
