@@ -16,10 +16,14 @@ const $ = (id) => document.getElementById(id);
 const state = { channel: null, t: NaN, span: 3600e3, in: NaN, out: NaN, utc: false, ...readState(location.hash) };
 zone.utc = !!state.utc;
 
+let statusTimer = 0;
+/** status shows a message in the header for 15 s. */
 function status(text, isError = false) {
   const s = $('status');
   s.textContent = text;
   s.classList.toggle('error', isError);
+  clearTimeout(statusTimer);
+  statusTimer = setTimeout(() => { s.textContent = ''; }, 15000);
 }
 const showError = (e) => status(e.message || String(e), true);
 
@@ -86,6 +90,7 @@ function selectChannel(name, { fresh = false } = {}) {
   document.title = `${name} — reapd archive`;
   jobs.setChannel(name);
   const info = channels.info(name);
+  if (changed) player.stop(); // its time is another channel's
   if (changed && fresh) {
     state.t = NaN;
     setMarks(NaN, NaN);

@@ -89,6 +89,15 @@ export class Player {
     this.on.state(this.describe('loading'), false);
   }
 
+  /** stop ends playback and forgets the source. */
+  stop() {
+    if (this.dash) this.dash.reset(); // a fresh player is made for the next source
+    this.dash = null;
+    this.session = null;
+    this.base = NaN;
+    this.on.state('', false);
+  }
+
   /** wallTime is the instant on screen (ms), NaN before playback. */
   wallTime() {
     if (!this.session || !Number.isFinite(this.base)) return NaN;
