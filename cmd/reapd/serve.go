@@ -15,6 +15,7 @@ import (
 	"github.com/reapd/reapd/archive"
 	"github.com/reapd/reapd/blobstore"
 	"github.com/reapd/reapd/catchup"
+	"github.com/reapd/reapd/web"
 )
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
@@ -105,6 +106,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ingest: arch.Handler(), conformance: cu.Protect(arch.ConformanceHandler()), catchup: cu.Handler(),
 		recordings: cu.Protect(rec.Handler()),
 		ready:      newReadiness(store, f.readyzInterval, log.With("component", "readyz")), metricsToken: token,
+		page: web.New(nil),
 	})
 	if err != nil {
 		return err
