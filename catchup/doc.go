@@ -62,6 +62,21 @@
 // keys say their start and duration, so no staged object is read to list
 // it.
 //
+// # Clips
+//
+// GET /catchup/{channel}/clip.mp4?start=&end= is one MP4 of the window
+// built by package clipmp4 from the stored segments (no re-encoding):
+// progressive with the moov first (format=fmp4: fragmented), the best
+// video and an audio track per language by default (tracks=), cut at the
+// key frame at or before start, or exactly with accurate=1 (edit lists).
+// Its size and ETag are known before it is written, Range requests read
+// only the media they cover, and a player's many Range requests share one
+// plan (kept a minute). Gaps keep their time and are listed in
+// Reapd-Gaps. [Server.PlanClip] and [Server.WriteClip] give the same
+// clip to other packages, [Server.ClipExporter] with the plain arguments
+// of export jobs (ClipSize, then WriteClip on the same plan); a clip
+// window has no length cap.
+//
 // # Browse API
 //
 // GET /api/channels, /api/channels/{channel} (tracks with codec

@@ -24,6 +24,7 @@ import (
 // bytes do not change when their period is finalized).
 func TestEndToEndFFmpeg(t *testing.T) {
 	a := newLiveArchive(t)
+	t.Run("clip.mp4", func(t *testing.T) { testClip(t, a) })
 
 	t.Run("dash and hls copy a 90 s window starting mid-segment", func(t *testing.T) {
 		win := Window(5.3, 95.3)

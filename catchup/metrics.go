@@ -24,6 +24,7 @@ const (
 	epChannel   = "api_channel"
 	epCoverage  = "api_coverage"
 	epSign      = "api_sign"
+	epClip      = "clip"
 )
 
 // NewMetrics creates the metrics and registers them with reg (nil: not

@@ -28,6 +28,7 @@ type Server struct {
 	indexes *lru[*trackfile.PeriodIndex]
 	headers *lru[*trackfile.Header]
 	browse  *browseCache
+	clips   clipCache
 	auth    *readAuth // nil: the read side is open
 	handler http.Handler
 }
@@ -52,6 +53,7 @@ func New(store *blobstore.Store, opts *Options) *Server {
 //	GET /catchup/{channel}/hls/{track}.m3u8?…                    HLS media playlist
 //	GET /catchup/{channel}/init/{track}/{hash}.mp4               CMAF header
 //	GET /catchup/{channel}/seg/{track}/{hash}/{timescale}/{time}.m4s  media segment
+//	GET /catchup/{channel}/clip.mp4?start=&end=[&tracks=a,b][&accurate=1][&format=fmp4][&download=name]  one MP4
 //	GET /{channel}/archive-{from}-{duration}.m3u8 (and index-…, .mpd; duration "now": start-over)
 //	GET /{channel}/{index|manifest|master|archive}.{mpd|m3u8}?start=&end=   (MediaPackage style)
 //	GET /api/channels, /api/channels/{channel}, /api/channels/{channel}/coverage?from=&to=
@@ -86,6 +88,7 @@ func (s *Server) routes() http.Handler {
 	handle("GET /catchup/{channel}/hls/{file}", epHLSMedia, s.handleHLSMedia)
 	handle("GET /catchup/{channel}/init/{track}/{file}", epInit, s.handleInit)
 	handle("GET /catchup/{channel}/seg/{track}/{hash}/{timescale}/{file}", epSegment, s.handleSegment)
+	handle("GET /catchup/{channel}/clip.mp4", epClip, s.handleClip)
 	handle("GET /{channel}/{file}", epAlias, s.handleAlias)
 	handle("GET /api/channels", epChannels, s.handleChannels)
 	handle("GET /api/channels/{channel}", epChannel, s.handleChannel)
@@ -96,7 +99,7 @@ func (s *Server) routes() http.Handler {
 }
 
 // Headers a player's script may read from catch-up responses.
-const exposedHeaders = "Reapd-Window, Reapd-Window-Clipped, Content-Length, Content-Range, ETag, Accept-Ranges"
+const exposedHeaders = "Reapd-Window, Reapd-Window-Clipped, Reapd-Gaps, Content-Length, Content-Range, ETag, Accept-Ranges"
 
 // instrument counts and times requests, adds the CORS headers and applies
 // the read side's access control.

@@ -16,6 +16,7 @@ import (
 	"github.com/reapd/reapd/blobstore"
 	"github.com/reapd/reapd/catchup"
 	"github.com/reapd/reapd/retention"
+	"github.com/reapd/reapd/web"
 )
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
@@ -112,6 +113,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		holds:      cu.Protect(retention.NewHandler(store, &retention.HandlerOptions{Logger: log.With("component", "holds")})),
 		recordings: cu.Protect(rec.Handler()),
 		ready:      newReadiness(store, f.readyzInterval, log.With("component", "readyz")), metricsToken: token,
+		page: web.New(nil),
 	})
 	if err != nil {
 		return err

@@ -18,7 +18,7 @@ type httpParts struct {
 	ingest, conformance, catchup http.Handler
 	holds                        http.Handler // retention.Handler behind read-side auth
 	recordings                   http.Handler
-	ready                        http.Handler
+	ready, page                  http.Handler
 	metricsToken                 string
 }
 
@@ -36,7 +36,9 @@ func newHTTPServer(f *serveFlags, log *slog.Logger, reg *prometheus.Registry, p 
 	mux.Handle("/api/recordings/", p.recordings)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	mux.Handle("GET /readyz", p.ready)
-	mux.Handle("/", p.catchup) // catch-up, aliases, browse API
+	mux.Handle("/", p.catchup)     // catch-up, aliases, browse API
+	mux.Handle("GET /{$}", p.page) // the web page and its assets
+	mux.Handle("GET /ui/", p.page)
 	root := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Ingest paths are validated by the archiver itself, before any
 		// path cleaning, so traversal attempts get 400, not a redirect.

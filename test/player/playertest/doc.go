@@ -74,6 +74,12 @@
 // cannot be played faster than its live edge: use Rate 1 and a MinSeconds
 // below the distance to the edge.
 //
+// # Other scripts
+//
+// [Script] runs another node script of test/player under the same rules
+// (one browser at a time, the pinned node_modules): webui.mjs drives
+// reapd's web page for cmd/reapd's TestWebUI.
+//
 // # Cost
 //
 // One run is one browser: about 5 s of wall time for 60 s of 320x180 media on
