@@ -53,7 +53,11 @@ type ArchiveInput struct {
 //
 // The output depends on the input only (runs in any order): redundant
 // archivers publish identical bytes.
-func ArchiveMPD(in ArchiveInput) ([]byte, error) {
+func ArchiveMPD(in ArchiveInput) ([]byte, error) { return onDemandMPD(in, false) }
+
+// onDemandMPD writes ArchiveMPD's MPD; vod puts the first Period at 0
+// instead of at its time since the epoch (see VoDMPD).
+func onDemandMPD(in ArchiveInput, vod bool) ([]byte, error) {
 	runs, err := prepareRuns(in.Channel, in.Runs)
 	if err != nil {
 		return nil, err
@@ -66,7 +70,12 @@ func ArchiveMPD(in ArchiveInput) ([]byte, error) {
 
 	m := mpd.NewMPD(mpd.STATIC_TYPE)
 	m.Profiles = mpd.ListOfProfilesType(mpd.PROFILE_ONDEMAND).AddProfile(mpd.PROFILE_CMAF)
-	m.AvailabilityStartTime = epoch
+	var origin int64
+	if vod {
+		origin = times[periods[0].startN]
+	} else {
+		m.AvailabilityStartTime = epoch
+	}
 	var maxSegMs int64 = 1
 	for _, r := range runs {
 		maxSegMs = max(maxSegMs, int64(ceilMulDiv(r.maxDur, 1000, uint64(r.Info.Timescale))))
@@ -86,13 +95,13 @@ func ArchiveMPD(in ArchiveInput) ([]byte, error) {
 		if i > 0 && periods[i-1].endN == p.startN {
 			prev = periods[i-1]
 		}
-		mp := &mpd.Period{Id: p.id, Start: msDuration(p.startMs), Duration: msDuration(end - p.startMs)}
+		mp := &mpd.Period{Id: p.id, Start: msDuration(p.startMs - origin), Duration: msDuration(end - p.startMs)}
 		for _, as := range l.adaptationSets(p, prev) {
 			mp.AppendAdaptationSet(as)
 		}
 		m.AppendPeriod(mp)
 	}
-	m.MediaPresentationDuration = msDuration(times[periods[len(periods)-1].endN])
+	m.MediaPresentationDuration = msDuration(times[periods[len(periods)-1].endN] - origin)
 
 	var buf bytes.Buffer
 	if _, err := m.Write(&buf, "  ", true); err != nil {
