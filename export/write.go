@@ -64,6 +64,9 @@ func WritePackage(ctx context.Context, src *blobstore.Store, p *Plan, format str
 		}
 		names = append(names, f.Name)
 	}
+	if opts.Progress != nil {
+		opts.Progress(cw.done)
+	}
 	for _, m := range manifests {
 		err := dst.Store.CreateOrMatch(ctx, dst.Prefix+m.Name, m.Data)
 		if errors.Is(err, blobstore.ErrExists) {
