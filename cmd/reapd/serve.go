@@ -90,13 +90,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// A finalized period changes what catch-up must read: drop its cache.
 	opts.OnFinalize = func(channel string, _ int64) { cu.Invalidate(channel) }
 	arch := archive.New(store, opts)
+	exp := f.export.service(store, cu, log)
+	_ = exp.Start(ctx)
+	defer exp.Close(context.Background()) //nolint:errcheck // stops its jobs; they resume from the store
 
 	token := f.metricsToken
 	if fc.MetricsToken != "" && !set["metrics-token"] {
 		token = fc.MetricsToken
 	}
 	srv, ln, err := newHTTPServer(f, log, reg, httpParts{
-		ingest: arch.Handler(), conformance: cu.Protect(arch.ConformanceHandler()), catchup: cu.Handler(),
+		ingest: arch.Handler(), conformance: cu.Protect(arch.ConformanceHandler()), catchup: cu.Handler(), exports: cu.Protect(exp.Handler()),
 		ready: newReadiness(store, f.readyzInterval, log.With("component", "readyz")), metricsToken: token,
 	})
 	if err != nil {
