@@ -147,6 +147,9 @@ func (s *Service) execute(ctx context.Context, id string, pr *progress) (jobReco
 			return rec, nil, err
 		}
 		defer dst.Store.Close()
+		// A file:// destination keeps the temporary file of a write that a
+		// killed instance left; nothing names it, but it takes space.
+		_, _ = dst.Store.RemoveStaleTemp(ctx, time.Minute)
 		result = dst.URL
 	}
 	var names []string
