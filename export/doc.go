@@ -21,4 +21,22 @@
 // Media files come first, under deterministic write-once names
 // ("{track}-{start tfdt}-{segments}.{ext}"); manifests last. A gap, or a
 // header change, starts a new DASH Period and an HLS discontinuity.
+//
+// # Jobs
+//
+// A [Service] runs export jobs and serves their HTTP API ([Service.Handler]:
+// POST/GET/DELETE /api/exports, and GET /api/exports/{id}/files/{path…} for
+// packages written to reapd's own store). A job lives in reapd's store
+// under {channel}/exports/{id}/: job.json (the [Request], write-once; an
+// idempotency key gives a deterministic id, so the same key finds the same
+// job on any instance), plan.json (the Plan, write-once at the first run:
+// a resumed job writes the same bytes even when the archive grew),
+// status.json (the claim of the instance running it with the progress,
+// replaced about every second), cancel.json (DELETE) and done.json (the
+// final [Job], write-once). [Service.Start] scans the store, claims jobs
+// that no live instance holds (a claim not renewed for Options.Lease is
+// taken over, as archive finalize claims are) and runs Options.Workers at
+// once; [Service.Close] stops them and releases their claims, so they
+// resume at once elsewhere. "mp4" jobs write one clip.mp4 through the
+// injected [ClipWriter] (the catch-up clip builder).
 package export

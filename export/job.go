@@ -27,7 +27,7 @@ type Request struct {
 	Start          time.Time `json:"start"`
 	End            time.Time `json:"end"`
 	Format         string    `json:"format"`
-	Destination    string    `json:"destination,omitempty"` // store URL + prefix; "" for reapd's own store
+	Destination    string    `json:"destination"` // store URL + prefix; "" for reapd's own store
 	IdempotencyKey string    `json:"idempotency_key,omitempty"`
 	Tracks         []string  `json:"tracks,omitempty"` // nil: every track
 }

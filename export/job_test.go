@@ -235,3 +235,24 @@ func TestJobResumedByAnotherInstance(t *testing.T) {
 }
 
 var errNotFound = blobstore.ErrNotFound
+
+// TestStaleClaimTakenOver: a job whose claim (status.json) was last
+// renewed longer than the lease ago — its instance died — is taken over
+// and completed by another instance.
+func TestStaleClaimTakenOver(t *testing.T) {
+	clip := &slowClip{size: 8 << 10}
+	dead := export.New(fixture(t), nil) // never started: it only submits
+	j, _, err := dead.Submit(context.Background(), export.Request{Channel: "ch1", Start: at(0), End: at(8), Format: export.FormatMP4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale, _ := json.Marshal(map[string]any{"by": "dead-host/1/x", "at": time.Now().Add(-time.Hour), "progress": 40})
+	if err := fixture(t).Create(context.Background(), "ch1/exports/"+j.ID+"/status.json", stale); err != nil {
+		t.Fatal(err)
+	}
+	b := newService(t, &export.Options{Poll: 50 * time.Millisecond, Lease: 2 * time.Second, Clip: clip})
+	done := waitJob(t, b, j.ID, "complete", func(j export.Job) bool { return j.Terminal() })
+	if done.State != export.StateComplete || done.Bytes != clip.size {
+		t.Errorf("job ended %+v, want complete", done)
+	}
+}

@@ -72,6 +72,11 @@ func TestPackageCMAF(t *testing.T) {
 		if strings.HasSuffix(n, ".m3u8") && n != export.MasterName {
 			media++
 			s := string(b)
+			for _, line := range strings.Split(s, "\n") {
+				if line != "" && !strings.HasPrefix(line, "#") && !strings.Contains(string(mpd), "<BaseURL>"+line+"</BaseURL>") {
+					t.Errorf("%s names %s, which the MPD does not: not one set of media", n, line)
+				}
+			}
 			if !strings.Contains(s, "#EXT-X-BYTERANGE:") || !strings.Contains(s, "#EXT-X-DISCONTINUITY") ||
 				!strings.Contains(s, "BYTERANGE=\"") || !strings.Contains(s, "#EXT-X-VERSION:7") {
 				t.Errorf("%s lacks byte ranges, the map's range, a discontinuity or version 7:\n%s", n, s)

@@ -70,10 +70,6 @@ type selection struct {
 }
 
 func (s *selection) start() uint64 { return s.refs[0].Time }
-func (s *selection) end() uint64 {
-	l := s.refs[len(s.refs)-1]
-	return l.Time + l.Duration
-}
 
 // MakePlan reads the period indexes of the channel that the window
 // [start, end) spans and plans the package: every segment of the archive
