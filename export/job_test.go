@@ -80,6 +80,9 @@ func TestJobAPI(t *testing.T) {
 	if code, _ := post(`{"channel":"ch1","start":"x","end":"y","format":"hls"}`); code != http.StatusBadRequest {
 		t.Errorf("POST with bad instants: %d, want 400", code)
 	}
+	if code, _ := post(strings.Replace(body, `"ch1"`, `"nosuch"`, 1)); code != http.StatusNotFound {
+		t.Errorf("POST for an unknown channel: %d, want 404", code)
+	}
 	done := waitJob(t, svc, j.ID, "complete", func(j export.Job) bool { return j.Terminal() })
 	if done.State != export.StateComplete || done.Progress != 100 || done.Bytes == 0 {
 		t.Fatalf("job ended %+v, want complete at 100%% with bytes", done)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/reapd/reapd/blobstore"
+	"github.com/reapd/reapd/trackfile"
 )
 
 // ClipWriter builds one MP4 of a window in-process (the catch-up clip
@@ -96,6 +97,11 @@ func (s *Service) Submit(ctx context.Context, req Request) (job Job, created boo
 		return Job{}, false, err
 	}
 	req.Start, req.End = req.Start.UTC(), req.End.UTC()
+	if _, err := s.store.Stat(ctx, trackfile.TimingKey(req.Channel)); errors.Is(err, blobstore.ErrNotFound) {
+		return Job{}, false, fmt.Errorf("%w: channel %q has no archive", ErrNotFound, req.Channel)
+	} else if err != nil {
+		return Job{}, false, err
+	}
 	id := jobID(req.Channel, req.IdempotencyKey)
 	rec := jobRecord{ID: id, Request: req, Created: s.opts.Now().UTC()}
 	raw, _ := json.Marshal(rec)
