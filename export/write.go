@@ -109,12 +109,13 @@ func writeFile(ctx context.Context, src *blobstore.Store, f *File, dst *Destinat
 		if lay != (trackfile.HeadLayout{Init: f.Run.InitRange, Index: f.Run.IndexRange}) {
 			return fmt.Errorf("export: %s: head layout %v differs from the plan's", f.Name, lay)
 		}
+		buf := make([]byte, copyBuffer)
 		for _, pc := range f.Sources {
 			rc, err := src.NewRangeReader(ctx, pc.Key, pc.Offset, pc.Length)
 			if err != nil {
 				return err
 			}
-			n, err := io.Copy(cw, rc)
+			n, err := io.CopyBuffer(cw, rc, buf)
 			rc.Close()
 			if err == nil && n != pc.Length {
 				err = fmt.Errorf("export: %s: %d bytes at %d, want %d", pc.Key, n, pc.Offset, pc.Length)
@@ -139,6 +140,10 @@ func writeFile(ctx context.Context, src *blobstore.Store, f *File, dst *Destinat
 	}
 	return err
 }
+
+// copyBuffer is the size of the reads and writes that copy segments: large
+// enough that a file costs few system calls or store requests per MB.
+const copyBuffer = 1 << 20
 
 // copier counts the bytes written, reports progress at most every 200 ms
 // and holds the rate under its bound.

@@ -66,15 +66,30 @@ func run(dir string, kbps int) error {
 	if err != nil {
 		return err
 	}
-	// A first copy warms the page cache, so both measured runs read the
-	// archive alike.
+	// A first copy warms the page cache, so that the measured runs read
+	// the archive alike; then copy and export alternate, three times each,
+	// and the fastest of each counts (the machine is shared), with the
+	// highest peak RSS of the exports.
 	if _, err := spawn("copy", src, "file://"+filepath.Join(dir, "warm")); err != nil {
 		return err
 	}
 	res := map[string]result{}
-	for _, mode := range []string{"copy", "export"} {
-		if res[mode], err = spawn(mode, src, "file://"+filepath.Join(dir, mode)); err != nil {
-			return err
+	for i := range 3 {
+		for _, mode := range []string{"copy", "export"} {
+			r, err := spawn(mode, src, "file://"+filepath.Join(dir, fmt.Sprintf("%s-%d", mode, i)))
+			if err != nil {
+				return err
+			}
+			if best, ok := res[mode]; !ok || r.d < best.d {
+				best.d = r.d
+				res[mode] = best
+			}
+			best := res[mode]
+			best.maxRSS = max(best.maxRSS, r.maxRSS)
+			res[mode] = best
+			if err := os.RemoveAll(filepath.Join(dir, fmt.Sprintf("%s-%d", mode, i))); err != nil {
+				return err
+			}
 		}
 	}
 	ratio := res["copy"].d.Seconds() / res["export"].d.Seconds()
@@ -149,7 +164,8 @@ func runChild(mode, srcURL, dstURL string) error {
 	switch mode {
 	case "export":
 		_, err = export.WritePackage(ctx, src, plan, export.FormatCMAF, dst, nil)
-	case "copy": // the same bytes, copied within the store, one object per source range
+	case "copy": // the same bytes, copied within the store, one object per source range, in 1 MiB reads and writes (as export copies)
+		buf := make([]byte, 1<<20)
 		for i, f := range plan.Files {
 			for j, pc := range f.Sources {
 				err = dst.Store.CreateFrom(ctx, fmt.Sprintf("copy-%d-%d", i, j), func(w io.Writer) error {
@@ -158,7 +174,7 @@ func runChild(mode, srcURL, dstURL string) error {
 						return err
 					}
 					defer rc.Close()
-					_, err = io.Copy(w, rc)
+					_, err = io.CopyBuffer(w, rc, buf)
 					return err
 				})
 				if err != nil {
