@@ -34,7 +34,7 @@ func (s *Service) handleFile(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", contentType(name))
 	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("Access-Control-Expose-Headers", "Content-Length, Content-Range")
-	h.Set("Cache-Control", "public, max-age=31536000, immutable") // write-once objects
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")       // write-once objects
 	h.Set("ETag", fmt.Sprintf(`"%x-%x"`, a.Size, a.ModTime.UnixNano())) // for If-Range
 	if strings.HasSuffix(name, ".mp4") {
 		h.Set("Content-Disposition", `attachment; filename="`+id+`.mp4"`)

@@ -77,3 +77,14 @@ func redactQuery(u *url.URL) string {
 	c.RawQuery = ""
 	return c.String()
 }
+
+// redactURL returns a destination URL without user info and query, for
+// messages.
+func redactURL(dest string) string {
+	u, err := url.Parse(dest)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	u.User = nil
+	return redactQuery(u)
+}

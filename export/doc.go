@@ -37,6 +37,9 @@
 // that no live instance holds (a claim not renewed for Options.Lease is
 // taken over, as archive finalize claims are) and runs Options.Workers at
 // once; [Service.Close] stops them and releases their claims, so they
-// resume at once elsewhere. "mp4" jobs write one clip.mp4 through the
+// resume at once elsewhere. A job that the store fails waits, queued with
+// the error, and resumes at the next scan. Jobs write only to the
+// destinations Options.AllowDestination allows ([AllowDestinations]), or
+// to reapd's own store. "mp4" jobs write one clip.mp4 through the
 // injected [ClipWriter] (the catch-up clip builder).
 package export

@@ -154,4 +154,5 @@ type status struct {
 	Progress float64   `json:"progress"`
 	Bytes    int64     `json:"bytes"`
 	Gaps     []Gap     `json:"gaps,omitempty"`
+	Error    string    `json:"error,omitempty"` // why the last attempt stopped (a store failure), while the job waits to resume
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -79,6 +80,9 @@ func TestJobAPI(t *testing.T) {
 	}
 	if code, _ := post(`{"channel":"ch1","start":"x","end":"y","format":"hls"}`); code != http.StatusBadRequest {
 		t.Errorf("POST with bad instants: %d, want 400", code)
+	}
+	if code, _ := post(strings.Replace(body, `"format"`, `"destination":"file:///tmp/x","format"`, 1)); code != http.StatusBadRequest {
+		t.Errorf("POST with a destination the server does not allow: %d, want 400", code)
 	}
 	if code, _ := post(strings.Replace(body, `"ch1"`, `"nosuch"`, 1)); code != http.StatusNotFound {
 		t.Errorf("POST for an unknown channel: %d, want 404", code)
@@ -256,6 +260,40 @@ func TestStaleClaimTakenOver(t *testing.T) {
 	b := newService(t, &export.Options{Poll: 50 * time.Millisecond, Lease: 2 * time.Second, Clip: clip})
 	done := waitJob(t, b, j.ID, "complete", func(j export.Job) bool { return j.Terminal() })
 	if done.State != export.StateComplete || done.Bytes != clip.size {
+		t.Errorf("job ended %+v, want complete", done)
+	}
+}
+
+// TestJobResumesAfterStoreOutage: while the store refuses the package's
+// writes, a job waits (queued, with the store error) instead of failing,
+// and completes once the store is back.
+func TestJobResumesAfterStoreOutage(t *testing.T) {
+	var down atomic.Bool
+	down.Store(true)
+	faulty := fixture(t).WithOptions(&blobstore.Options{MaxAttempts: 1, Fault: func(op blobstore.Op, key string) error {
+		if down.Load() && op == blobstore.OpCreate && strings.Contains(key, "/files/") {
+			return errors.New("injected outage")
+		}
+		return nil
+	}})
+	svc := export.New(faulty, &export.Options{Poll: 50 * time.Millisecond, Lease: 3 * time.Second})
+	if err := svc.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close(context.Background())
+	j, _, err := svc.Submit(context.Background(), export.Request{Channel: "ch1", Start: at(0), End: at(6), Format: export.FormatDASH})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting := waitJob(t, svc, j.ID, "waiting with the store's error", func(j export.Job) bool {
+		return j.State == export.StateQueued && strings.Contains(j.Error, "injected outage")
+	})
+	if waiting.Terminal() {
+		t.Fatalf("job ended during the outage: %+v", waiting)
+	}
+	down.Store(false)
+	done := waitJob(t, svc, j.ID, "ended", func(j export.Job) bool { return j.Terminal() })
+	if done.State != export.StateComplete || done.Error != "" {
 		t.Errorf("job ended %+v, want complete", done)
 	}
 }

@@ -71,10 +71,17 @@ func (s *Service) run(ctx context.Context, id string) {
 	case err == nil:
 		j.State, j.Progress = StateComplete, 100
 	case ctx.Err() != nil || errors.Is(err, blobstore.ErrUnavailable) || rec.ID == "":
-		// Stopping, or the store failed: release the claim; the job resumes later.
+		// Stopping, or the store failed: release the claim (a claim from
+		// the epoch, stale for everyone) with the progress and the error;
+		// the job resumes at once, here or elsewhere.
 		log.Info("export: job stopped, to be resumed", "err", err)
-		if derr := s.store.Delete(fctx, dir+statusObject); derr != nil {
-			log.Warn("export: releasing claim", "err", derr)
+		rel := status{Progress: j.Progress, Bytes: j.Bytes, Gaps: j.Gaps}
+		if ctx.Err() == nil {
+			rel.Error = err.Error()
+		}
+		raw, _ := json.Marshal(rel)
+		if perr := s.store.Put(fctx, dir+statusObject, raw); perr != nil {
+			log.Warn("export: releasing claim", "err", perr)
 		}
 		return
 	default:

@@ -37,6 +37,12 @@ type Options struct {
 	MaxRate int64         // bytes per second each job writes at most; 0: no bound
 	Clip    ClipWriter    // nil: "mp4" jobs fail
 	Now     func() time.Time
+	// AllowDestination says whether jobs may write to a destination URL
+	// (see AllowDestinations); nil allows none: only the empty destination,
+	// reapd's own store. The API writes where its clients say, so that an
+	// open read side would otherwise let anyone make the server write
+	// files on its host or send its cloud credentials to any endpoint.
+	AllowDestination func(url string) bool
 	// OpenDestination opens a job's destination; nil means the package's
 	// OpenDestination (tests share a mem:// store through it).
 	OpenDestination func(ctx context.Context, url string) (*Destination, error)
@@ -97,6 +103,9 @@ func (s *Service) Submit(ctx context.Context, req Request) (job Job, created boo
 		return Job{}, false, err
 	}
 	req.Start, req.End = req.Start.UTC(), req.End.UTC()
+	if req.Destination != "" && (s.opts.AllowDestination == nil || !s.opts.AllowDestination(req.Destination)) {
+		return Job{}, false, fmt.Errorf("%w: destination %q is not among the allowed destinations of this server (--export-destination)", ErrBadRequest, redactURL(req.Destination))
+	}
 	if _, err := s.store.Stat(ctx, trackfile.TimingKey(req.Channel)); errors.Is(err, blobstore.ErrNotFound) {
 		return Job{}, false, fmt.Errorf("%w: channel %q has no archive", ErrNotFound, req.Channel)
 	} else if err != nil {
@@ -156,7 +165,10 @@ func (s *Service) Get(ctx context.Context, id string) (Job, error) {
 	if raw, err := s.store.Get(ctx, dir+statusObject); err == nil {
 		var st status
 		if json.Unmarshal(raw, &st) == nil {
-			j.Progress, j.Bytes, j.Updated = st.Progress, st.Bytes, st.At
+			j.Progress, j.Bytes, j.Error = st.Progress, st.Bytes, st.Error
+			if !st.At.IsZero() {
+				j.Updated = st.At
+			}
 			if st.Gaps != nil {
 				j.Gaps = st.Gaps
 			}

@@ -196,23 +196,29 @@ func (p *progress) finish() {
 
 // exportFlags are the flags of "reapd serve" for export jobs.
 type exportFlags struct {
-	workers int
-	lease   time.Duration
-	maxRate int64
+	destinations stringList
+	workers      int
+	lease        time.Duration
+	maxRate      int64
 }
 
 func (e *exportFlags) register(fs *flag.FlagSet) {
+	fs.Var(&e.destinations, "export-destination", "a store URL under which export jobs may write (repeatable; its path or below, with the same bucket and query,\ne.g. 's3://vod?region=eu-west-1'); without it jobs write only to reapd's own store")
 	fs.IntVar(&e.workers, "export-workers", 2, "export jobs this instance runs at once")
 	fs.DurationVar(&e.lease, "export-lease", 30*time.Second, "an export job whose instance has not renewed its claim for this long is taken over by another")
 	fs.Int64Var(&e.maxRate, "export-max-rate", 0, "bytes per second each export job writes at most (0: no bound)")
 }
 
 // service builds the export job service of "reapd serve".
-func (e *exportFlags) service(store *blobstore.Store, _ *catchup.Server, log *slog.Logger) *export.Service {
+func (e *exportFlags) service(store *blobstore.Store, _ *catchup.Server, log *slog.Logger) (*export.Service, error) {
 	var clip export.ClipWriter
 	if clipWriter != nil {
 		clip = clipWriter(store)
 	}
+	allow, err := export.AllowDestinations(e.destinations)
+	if err != nil {
+		return nil, fmt.Errorf("--export-destination: %w", err)
+	}
 	return export.New(store, &export.Options{Logger: log.With("component", "export"), Workers: e.workers,
-		Lease: e.lease, MaxRate: e.maxRate, Clip: clip})
+		Lease: e.lease, MaxRate: e.maxRate, Clip: clip, AllowDestination: allow}), nil
 }

@@ -85,7 +85,11 @@ func TestExportJobs(t *testing.T) {
 	needFFmpeg(t)
 	base := t.TempDir()
 	store := "file://" + filepath.Join(base, "store")
-	flags := append(append([]string{}, completeFlags...), "--export-lease", "2s")
+	s3 := blobstoretest.StartS3(t)
+	s3Base, _, _ := strings.Cut(s3.URL(), "?")
+	s3Allowed := s3Base + "/vod?" + strings.SplitN(s3.URL(), "?", 2)[1]
+	flags := append(append([]string{}, completeFlags...), "--export-lease", "2s",
+		"--export-destination", "file://"+base, "--export-destination", s3Allowed)
 	a := startReapd(t, store, append(flags, "--export-max-rate", "150000")...)
 	epoch := pastN0() * 2
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -128,8 +132,10 @@ func TestExportJobs(t *testing.T) {
 	if code, again := postExport(t, b, body); code != http.StatusOK || again.ID != job.ID {
 		t.Errorf("POST with the idempotency key on the second instance: %d %s, want 200 %s", code, again.ID, job.ID)
 	}
-	s3 := blobstoretest.StartS3(t)
 	s3Dest := strings.Replace(s3.URL(), "?", "/vod/show1?", 1)
+	if code, _ := postExport(t, b, fmt.Sprintf(`{%s,"destination":"file:///tmp/elsewhere"}`, window)); code != http.StatusBadRequest {
+		t.Errorf("POST with a destination outside --export-destination: %d, want 400", code)
+	}
 	code, s3Job := postExport(t, b, fmt.Sprintf(`{%s,"destination":%q}`, window, s3Dest))
 	if code != http.StatusCreated {
 		t.Fatalf("POST /api/exports (S3): %d", code)

@@ -90,7 +90,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// A finalized period changes what catch-up must read: drop its cache.
 	opts.OnFinalize = func(channel string, _ int64) { cu.Invalidate(channel) }
 	arch := archive.New(store, opts)
-	exp := f.export.service(store, cu, log)
+	exp, err := f.export.service(store, cu, log)
+	if err != nil {
+		return err
+	}
 	_ = exp.Start(ctx)
 	defer exp.Close(context.Background()) //nolint:errcheck // stops its jobs; they resume from the store
 
