@@ -2,6 +2,7 @@ package export
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -91,7 +92,9 @@ func New(store *blobstore.Store, opts *Options) *Service {
 		log = slog.New(slog.DiscardHandler)
 	}
 	host, _ := os.Hostname()
-	return &Service{store: store, opts: o, log: log, id: fmt.Sprintf("%s/%d/%s", host, os.Getpid(), jobID("x", "")[2:10]),
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return &Service{store: store, opts: o, log: log, id: fmt.Sprintf("%s/%d/%x", host, os.Getpid(), b),
 		running: map[string]context.CancelFunc{}, done: map[string]bool{}, kick: make(chan struct{}, 1)}
 }
 
