@@ -13,7 +13,8 @@ import (
 )
 
 // Archiver receives live ingest for any number of channels and stages it in
-// one store. Create it with New; serve Handler; stop it with Shutdown.
+// one store. Create it with New; Start its finalizer; serve Handler; stop
+// it with Close.
 type Archiver struct {
 	store   *blobstore.Store
 	opts    Options
@@ -26,6 +27,11 @@ type Archiver struct {
 	capped   map[string]bool // caps already logged (once each)
 	inflight sync.WaitGroup
 	closed   bool
+	stopRun  context.CancelFunc // stops the finalizer started by Start
+	runDone  chan struct{}      // closed when that finalizer has returned
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // New returns an Archiver writing to store.
@@ -59,11 +65,11 @@ func checkIngestPath(r *http.Request) error {
 	raw := r.URL.EscapedPath()
 	if !strings.HasPrefix(p, "/ingest/") || strings.ContainsAny(p, "\\\x00") ||
 		strings.Contains(strings.ToLower(raw), "%2f") || strings.Contains(strings.ToLower(raw), "%5c") {
-		return withStatus(http.StatusBadRequest, "bad ingest path %q", raw)
+		return fail(ErrBadRequest, "bad ingest path %q", raw)
 	}
 	for _, el := range strings.Split(strings.TrimPrefix(p, "/ingest/"), "/") {
 		if el == "" || el == "." || el == ".." {
-			return withStatus(http.StatusBadRequest, "bad ingest path %q: empty, '.' or '..' element", raw)
+			return fail(ErrBadRequest, "bad ingest path %q: empty, '.' or '..' element", raw)
 		}
 	}
 	return nil
@@ -86,24 +92,24 @@ func (a *Archiver) channel(ctx context.Context, name string) (*channel, error) {
 // takes no notice of MaxChannels.
 func (a *Archiver) channelCapped(ctx context.Context, name string, capped bool) (*channel, error) {
 	if err := trackfile.CheckName(name); err != nil {
-		return nil, withStatus(http.StatusBadRequest, "channel: %v", err)
+		return nil, fail(ErrBadRequest, "channel: %v", err)
 	}
 	a.mu.Lock()
 	if a.closed {
 		a.mu.Unlock()
-		return nil, withStatus(http.StatusServiceUnavailable, "archiver shutting down")
+		return nil, fail(ErrUnavailable, "archiver shutting down")
 	}
 	c, ok := a.channels[name]
 	if !ok {
 		cfg, configured := a.opts.Channels[name]
 		if !configured && a.opts.NoAutoCreate {
 			a.mu.Unlock()
-			return nil, withStatus(http.StatusForbidden, "unknown channel %q", name)
+			return nil, fail(ErrForbidden, "unknown channel %q", name)
 		}
 		if capped && len(a.channels) >= a.opts.MaxChannels {
 			a.mu.Unlock()
 			a.logCap("channels", "channel limit reached: new channels are refused", "max_channels", a.opts.MaxChannels, "channel", name)
-			return nil, withStatus(http.StatusForbidden, "channel %q refused: this archiver takes at most %d channels (--max-channels)", name, a.opts.MaxChannels)
+			return nil, fail(ErrForbidden, "channel %q refused: this archiver takes at most %d channels (--max-channels)", name, a.opts.MaxChannels)
 		}
 		if !configured {
 			cfg = a.opts.Defaults

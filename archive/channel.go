@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -239,21 +238,21 @@ func (c *channel) epochTime(seg *trackfile.Segment, ts uint32, offset int64) (ui
 	in := seg.BaseDecodeTime
 	limit := uint64(maxEpochSeconds) * uint64(ts)
 	if in > limit+uint64(max(-offset, 0)) {
-		return 0, withStatus(http.StatusBadRequest, "segment time %d (timescale %d) is after year 9999", in, ts)
+		return 0, fail(ErrBadRequest, "segment time %d (timescale %d) is after year 9999", in, ts)
 	}
 	t0 := int64(in) + offset
 	if t0 < 0 {
-		return 0, withStatus(http.StatusBadRequest, "segment time %d plus STS %s s is before the epoch", in, c.sts)
+		return 0, fail(ErrBadRequest, "segment time %d plus STS %s s is before the epoch", in, c.sts)
 	}
 	t := uint64(t0)
 	if t > limit || seg.Duration > limit-t {
-		return 0, withStatus(http.StatusBadRequest, "segment time %d + duration %d (timescale %d) is after year 9999", t, seg.Duration, ts)
+		return 0, fail(ErrBadRequest, "segment time %d + duration %d (timescale %d) is after year 9999", t, seg.Duration, ts)
 	}
 	if ahead := c.a.opts.MaxAhead; ahead > 0 {
 		now := c.a.opts.Now()
 		start := time.Unix(int64(t/uint64(ts)), 0)
 		if start.After(now.Add(ahead)) {
-			return 0, withStatus(http.StatusBadRequest, "segment starts at %s, %s ahead of this archiver's clock (more than the %s allowed): check the encoder's clock and STS",
+			return 0, fail(ErrBadRequest, "segment starts at %s, %s ahead of this archiver's clock (more than the %s allowed): check the encoder's clock and STS",
 				start.UTC().Format(time.RFC3339), start.Sub(now).Round(time.Second), ahead)
 		}
 	}

@@ -22,4 +22,20 @@
 // use markers beside the staged segments, write-once channel decisions
 // (an STS fixed by "sts: auto", a learned segment duration and phase) under
 // {channel}/state/, and the I-MPD versions under {channel}/ingest/.
+//
+// # Lifecycle
+//
+// [Archiver.Start] starts the finalizer's goroutine (it resumes from the
+// store first); [Archiver.Close] refuses new ingest, waits for requests in
+// flight, stops and waits for the finalizer, and finalizes what is due.
+//
+// # Errors
+//
+// Every failed ingest request wraps one of the categories [ErrBadRequest],
+// [ErrUnauthorized], [ErrForbidden], [ErrNoHeader], [ErrTooLarge],
+// [ErrTooMany], [ErrUnavailable] or [ErrClientGone], a [blobstore] error
+// category, or a [trackfile] / [smpd] parse error; one function at the HTTP
+// edge maps them to the statuses of design section 3 (400, 401, 403, 412,
+// 413, 429, 503 with Retry-After for every store fault; never a 5xx for a
+// client's mistake).
 package archive

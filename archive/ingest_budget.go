@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -195,8 +194,7 @@ func (bb *budgetBody) reserve(want int64) error {
 
 // overBudget is the error of a reservation of more bytes that failed.
 func (bb *budgetBody) overBudget(more int64) error {
-	return &statusError{status: http.StatusServiceUnavailable,
-		err: fmt.Errorf("%w: %d of %d bytes of memory in use, %d more needed", ErrOverBudget, bb.b.used.Load(), bb.b.limit, more*bb.b.perByte)}
+	return fmt.Errorf("%w: %d of %d bytes of memory in use, %d more needed", ErrOverBudget, bb.b.used.Load(), bb.b.limit, more*bb.b.perByte)
 }
 
 // release notes that n bytes read from the body are no longer held, and

@@ -20,7 +20,7 @@ func (a *Archiver) handleIngest(w http.ResponseWriter, r *http.Request) {
 	a.mu.Lock()
 	if a.closed {
 		a.mu.Unlock()
-		a.writeError(w, log, name, withStatus(http.StatusServiceUnavailable, "archiver shutting down"))
+		a.writeError(w, log, name, fail(ErrUnavailable, "archiver shutting down"))
 		return
 	}
 	a.inflight.Add(1)
@@ -74,7 +74,7 @@ func (a *Archiver) handleIngest(w http.ResponseWriter, r *http.Request) {
 	if err != nil && r.Context().Err() != nil && statusOf(err) == http.StatusBadRequest {
 		// The encoder hung up mid-body (ffmpeg does at exit): a cut body,
 		// not a malformed one. Complete segments before the cut are staged.
-		err = &statusError{status: 499, err: fmt.Errorf("client closed the request mid-body: %w", err)}
+		err = failWith(ErrClientGone, err, "client closed the request mid-body")
 	}
 	if err != nil {
 		a.refuse(w, log, name, err)
@@ -94,9 +94,9 @@ func bodyFailure(err error, clientGone bool) error {
 	case errors.Is(err, ErrOverBudget), errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &mbe):
 		return fmt.Errorf("reading the body: %w", err)
 	case clientGone:
-		return &statusError{status: 499, err: fmt.Errorf("client closed the request mid-body: %w", err)}
+		return failWith(ErrClientGone, err, "client closed the request mid-body")
 	}
-	return &statusError{status: http.StatusBadRequest, err: fmt.Errorf("reading the body: %w", err)}
+	return failWith(ErrBadRequest, err, "reading the body")
 }
 
 // admit checks a request body against the size limit (413 at once for a
@@ -109,7 +109,7 @@ func (a *Archiver) admit(w http.ResponseWriter, r *http.Request, mpd, streams bo
 		limit = a.opts.MaxMPDBytes
 	}
 	if r.ContentLength > limit {
-		return nil, withStatus(http.StatusRequestEntityTooLarge, "body of %d bytes, limit %d", r.ContentLength, limit)
+		return nil, fail(ErrTooLarge, "body of %d bytes, limit %d", r.ContentLength, limit)
 	}
 	first := int64(budgetGranule)
 	switch {
@@ -164,7 +164,7 @@ func (c *channel) authorize(r *http.Request) error {
 	user, pass, basic := r.BasicAuth()
 	token, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !basic && !bearer {
-		return withStatus(http.StatusUnauthorized, "channel %s requires ingest credentials", c.name)
+		return fail(ErrUnauthorized, "channel %s requires ingest credentials", c.name)
 	}
 	for _, cr := range c.cfg.Credentials {
 		if basic && cr.User != "" && eq(cr.User, user) && eq(cr.Password, pass) {
@@ -174,7 +174,7 @@ func (c *channel) authorize(r *http.Request) error {
 			return nil
 		}
 	}
-	return withStatus(http.StatusForbidden, "wrong ingest credentials for channel %s", c.name)
+	return fail(ErrForbidden, "wrong ingest credentials for channel %s", c.name)
 }
 
 func eq(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }

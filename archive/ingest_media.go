@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"time"
 
 	"github.com/reapd/reapd/trackfile"
@@ -58,7 +57,7 @@ func (c *channel) ingestMedia(ctx context.Context, name string, body io.Reader, 
 		// is held at a time, in every form: a long-running Streams() POST
 		// is bounded per segment, not by its whole length.
 		if int64(len(seg)+len(prefix)+len(moof)+len(hdr)+len(box.Raw)) > a.opts.MaxSegmentBytes {
-			return withStatus(http.StatusRequestEntityTooLarge, "track %s: segment larger than %d bytes", name, a.opts.MaxSegmentBytes)
+			return fail(ErrTooLarge, "track %s: segment larger than %d bytes", name, a.opts.MaxSegmentBytes)
 		}
 		switch box.Type {
 		case "ftyp":
@@ -68,7 +67,7 @@ func (c *channel) ingestMedia(ctx context.Context, name string, body io.Reader, 
 			hdr = append([]byte(nil), box.Raw...)
 		case "moov":
 			if hdr == nil {
-				return withStatus(http.StatusBadRequest, "track %s: moov without ftyp", name)
+				return fail(ErrBadRequest, "track %s: moov without ftyp", name)
 			}
 			h, err := trackfile.ParseHeader(append(hdr, box.Raw...))
 			if err != nil {
@@ -82,7 +81,7 @@ func (c *channel) ingestMedia(ctx context.Context, name string, body io.Reader, 
 			a.metrics.IngestDuration.WithLabelValues(c.name, "header").Observe(time.Since(start).Seconds())
 		case "styp":
 			if hdr != nil || moof != nil {
-				return withStatus(http.StatusBadRequest, "track %s: styp inside a header or fragment", name)
+				return fail(ErrBadRequest, "track %s: styp inside a header or fragment", name)
 			}
 			if err := flush(); err != nil {
 				return err
@@ -91,12 +90,12 @@ func (c *channel) ingestMedia(ctx context.Context, name string, body io.Reader, 
 			prefix = append(prefix, box.Raw...)
 		case "moof":
 			if hdr != nil || moof != nil {
-				return withStatus(http.StatusBadRequest, "track %s: moof without a header before it or without mdat", name)
+				return fail(ErrBadRequest, "track %s: moof without a header before it or without mdat", name)
 			}
 			moof = append([]byte(nil), box.Raw...) // the reader may reuse its buffer
 		case "mdat":
 			if moof == nil {
-				return withStatus(http.StatusBadRequest, "track %s: mdat without moof", name)
+				return fail(ErrBadRequest, "track %s: mdat without moof", name)
 			}
 			frag := append(append(prefix, moof...), box.Raw...)
 			prefix, moof = nil, nil
@@ -128,7 +127,7 @@ func (c *channel) ingestMedia(ctx context.Context, name string, body io.Reader, 
 		}
 	}
 	if hdr != nil || moof != nil {
-		return withStatus(http.StatusBadRequest, "track %s: body ends inside a header or fragment", name)
+		return fail(ErrBadRequest, "track %s: body ends inside a header or fragment", name)
 	}
 	return flush()
 }

@@ -20,10 +20,10 @@ func (c *channel) ingestMPD(r *http.Request, rel string) error {
 	ctx := r.Context()
 	raw, err := io.ReadAll(io.LimitReader(r.Body, c.a.opts.MaxMPDBytes+1))
 	if err != nil {
-		return withStatus(http.StatusBadRequest, "read I-MPD %s: %v", rel, err)
+		return fail(ErrBadRequest, "read I-MPD %s: %v", rel, err)
 	}
 	if int64(len(raw)) > c.a.opts.MaxMPDBytes {
-		return withStatus(http.StatusRequestEntityTooLarge, "I-MPD %s larger than %d bytes", rel, c.a.opts.MaxMPDBytes)
+		return fail(ErrTooLarge, "I-MPD %s larger than %d bytes", rel, c.a.opts.MaxMPDBytes)
 	}
 	if len(raw) == 0 {
 		return nil // connectivity check
@@ -46,7 +46,7 @@ func (c *channel) ingestMPD(r *http.Request, rel string) error {
 	c.mu.Unlock()
 	if versions >= c.a.opts.MaxMPDVersions {
 		c.a.logCap("mpd-versions", "I-MPD version limit of a channel reached: new versions are refused", "max_mpd_versions", c.a.opts.MaxMPDVersions, "channel", c.name)
-		return withStatus(http.StatusTooManyRequests, "I-MPD refused: channel %s already has %d stored I-MPD versions (--max-mpd-versions); an encoder re-sending an unchanged MPD stores none", c.name, versions)
+		return fail(ErrTooMany, "I-MPD refused: channel %s already has %d stored I-MPD versions (--max-mpd-versions); an encoder re-sending an unchanged MPD stores none", c.name, versions)
 	}
 	start := time.Now()
 	if err := c.storeMPD(ctx, raw); err != nil {
@@ -95,5 +95,5 @@ func (c *channel) storeMPD(ctx context.Context, raw []byte) error {
 			return err
 		}
 	}
-	return withStatus(http.StatusServiceUnavailable, "no free I-MPD version key")
+	return fail(ErrUnavailable, "no free I-MPD version key")
 }

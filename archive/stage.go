@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/reapd/reapd/blobstore"
@@ -42,7 +41,7 @@ func (t *track) stage(ctx context.Context, raw []byte) error {
 		return fmt.Errorf("track %s: media segment: %w", t.name, err)
 	}
 	if seg.TrackID != h.Info.TrackID {
-		return withStatus(http.StatusBadRequest, "track %s: segment track_ID %d does not match its header's %d",
+		return fail(ErrBadRequest, "track %s: segment track_ID %d does not match its header's %d",
 			t.name, seg.TrackID, h.Info.TrackID)
 	}
 	at, off, err := t.c.timing(ctx, t.name, h, seg)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"path"
 	"strings"
 	"sync"
@@ -31,7 +30,7 @@ type track struct {
 // track returns the state of a track, creating it on first use.
 func (c *channel) track(name string) (*track, error) {
 	if err := trackfile.CheckName(name); err != nil {
-		return nil, withStatus(http.StatusBadRequest, "track: %v", err)
+		return nil, fail(ErrBadRequest, "track: %v", err)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -40,7 +39,7 @@ func (c *channel) track(name string) (*track, error) {
 		c.mu.Unlock()
 		c.a.logCap("tracks", "track limit of a channel reached: new tracks are refused", "max_tracks", c.a.opts.MaxTracks, "channel", c.name, "track", name)
 		c.mu.Lock()
-		return nil, withStatus(http.StatusForbidden, "track %q refused: a channel has at most %d tracks (--max-tracks)", name, c.a.opts.MaxTracks)
+		return nil, fail(ErrForbidden, "track %q refused: a channel has at most %d tracks (--max-tracks)", name, c.a.opts.MaxTracks)
 	}
 	if !ok {
 		t = &track{c: c, name: name, log: c.log.With("track", name), findings: map[string]bool{}}
@@ -85,7 +84,7 @@ func (t *track) currentHeader(ctx context.Context) (*trackfile.Header, error) {
 	defer t.mu.Unlock()
 	if t.header != nil || t.resumed {
 		if t.header == nil {
-			return nil, withStatus(http.StatusPreconditionFailed, "media segment before any CMAF header for track %s", t.name)
+			return nil, fail(ErrNoHeader, "media segment before any CMAF header for track %s", t.name)
 		}
 		return t.header, nil
 	}
@@ -100,7 +99,7 @@ func (t *track) currentHeader(ctx context.Context) (*trackfile.Header, error) {
 	}
 	t.resumed = true
 	if hash == "" {
-		return nil, withStatus(http.StatusPreconditionFailed, "media segment before any CMAF header for track %s", t.name)
+		return nil, fail(ErrNoHeader, "media segment before any CMAF header for track %s", t.name)
 	}
 	heads, err := st.List(ctx, fmt.Sprintf("%s/%s/init-%s.", t.c.name, t.name, hash))
 	if err != nil || len(heads) == 0 {
@@ -181,7 +180,7 @@ func (c *channel) trackFromPath(rel string) (name string, streams bool, err erro
 		if pm, ok := m.Match(rel); ok {
 			name, err := trackfile.TrackNameFromPath(pm.Track) // a Representation@id may hold slashes
 			if err != nil {
-				return "", false, withStatus(http.StatusBadRequest, "path %q: %v", strings.TrimSpace(rel), err)
+				return "", false, fail(ErrBadRequest, "path %q: %v", strings.TrimSpace(rel), err)
 			}
 			return name, false, nil
 		}
@@ -190,11 +189,11 @@ func (c *channel) trackFromPath(rel string) (name string, streams bool, err erro
 		if sm := f.re.FindStringSubmatch(rel); sm != nil {
 			name, err := trackfile.TrackNameFromPath(sm[1])
 			if err != nil {
-				return "", false, withStatus(http.StatusBadRequest, "path %q: %v", strings.TrimSpace(rel), err)
+				return "", false, fail(ErrBadRequest, "path %q: %v", strings.TrimSpace(rel), err)
 			}
 			return name, f.streams, nil
 		}
 	}
-	return "", false, withStatus(http.StatusBadRequest,
+	return "", false, fail(ErrBadRequest,
 		"path %q names no track: not in the I-MPD's SegmentTemplate and not a known form", strings.TrimSpace(rel))
 }

@@ -3,6 +3,7 @@ package export
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/reapd/reapd/blobstore"
 	"github.com/reapd/reapd/smpd"
@@ -38,8 +39,9 @@ func Manifests(ctx context.Context, src *blobstore.Store, p *Plan, format string
 	return out, nil
 }
 
-// vodMPD writes the package's MPD with smpd.VoDMPD: the files as runs, the
-// AdaptationSets copied from the channel's I-MPD when there is one.
+// vodMPD writes the package's MPD with smpd.VoDMPD (the recording S-MPD
+// machinery): the files as runs, the AdaptationSets copied from the
+// channel's I-MPD (with what dash-mpd does not model) when there is one.
 func vodMPD(ctx context.Context, src *blobstore.Store, p *Plan) ([]byte, error) {
 	var ingest *smpd.IngestMPD
 	if p.IngestKey != "" {
@@ -52,8 +54,20 @@ func vodMPD(ctx context.Context, src *blobstore.Store, p *Plan) ([]byte, error) 
 		}
 	}
 	runs := make([]trackfile.Run, len(p.Files))
+	var start, end time.Time
 	for i, f := range p.Files {
 		runs[i] = f.Run
+		r := &f.Run
+		from, to := at(r.EPT, r.Info.Timescale), at(r.EPT+(r.EndTime()-r.Time), r.Info.Timescale)
+		if i == 0 || from.Before(start) {
+			start = from
+		}
+		if to.After(end) {
+			end = to
+		}
 	}
-	return smpd.VoDMPD(smpd.ArchiveInput{Channel: p.Channel, Ingest: ingest, Runs: runs})
+	// The presentation is what the files hold: from the earliest first
+	// frame to the latest end, whole segments (the window's cut).
+	start, end = start.Truncate(time.Millisecond), end.Add(time.Millisecond-1).Truncate(time.Millisecond)
+	return smpd.VoDMPD(smpd.RecordingInput{Channel: p.Channel, Ingest: ingest, Start: start, End: end, Runs: runs})
 }

@@ -53,11 +53,7 @@ type ArchiveInput struct {
 //
 // The output depends on the input only (runs in any order): redundant
 // archivers publish identical bytes.
-func ArchiveMPD(in ArchiveInput) ([]byte, error) { return onDemandMPD(in, false) }
-
-// onDemandMPD writes ArchiveMPD's MPD; vod puts the first Period at 0
-// instead of at its time since the epoch (see VoDMPD).
-func onDemandMPD(in ArchiveInput, vod bool) ([]byte, error) {
+func ArchiveMPD(in ArchiveInput) ([]byte, error) {
 	runs, err := prepareRuns(in.Channel, in.Runs)
 	if err != nil {
 		return nil, err
@@ -70,17 +66,8 @@ func onDemandMPD(in ArchiveInput, vod bool) ([]byte, error) {
 
 	m := mpd.NewMPD(mpd.STATIC_TYPE)
 	m.Profiles = mpd.ListOfProfilesType(mpd.PROFILE_ONDEMAND).AddProfile(mpd.PROFILE_CMAF)
-	var origin int64
-	if vod {
-		origin = times[periods[0].startN]
-	} else {
-		m.AvailabilityStartTime = epoch
-	}
-	var maxSegMs int64 = 1
-	for _, r := range runs {
-		maxSegMs = max(maxSegMs, int64(ceilMulDiv(r.maxDur, 1000, uint64(r.Info.Timescale))))
-	}
-	m.MinBufferTime = msDuration(maxSegMs)
+	m.AvailabilityStartTime = epoch
+	m.MinBufferTime = msDuration(maxSegmentMs(runs))
 	for i, p := range periods {
 		p.startMs = times[p.startN]
 		end := times[p.endN]
@@ -90,18 +77,13 @@ func onDemandMPD(in ArchiveInput, vod bool) ([]byte, error) {
 		if end <= p.startMs {
 			return nil, fmt.Errorf("smpd: runs give the period at slot %d a duration of %d ms", p.startN, end-p.startMs)
 		}
-		p.id = "p" + strconv.FormatInt(p.startMs, 10)
 		var prev *archPeriod
 		if i > 0 && periods[i-1].endN == p.startN {
 			prev = periods[i-1]
 		}
-		mp := &mpd.Period{Id: p.id, Start: msDuration(p.startMs - origin), Duration: msDuration(end - p.startMs)}
-		for _, as := range l.adaptationSets(p, prev) {
-			mp.AppendAdaptationSet(as)
-		}
-		m.AppendPeriod(mp)
+		l.appendPeriod(m, p, prev, end, 0)
 	}
-	m.MediaPresentationDuration = msDuration(times[periods[len(periods)-1].endN] - origin)
+	m.MediaPresentationDuration = msDuration(times[periods[len(periods)-1].endN])
 
 	var buf bytes.Buffer
 	if _, err := m.Write(&buf, "  ", true); err != nil {
@@ -109,6 +91,28 @@ func onDemandMPD(in ArchiveInput, vod bool) ([]byte, error) {
 	}
 	buf.WriteByte('\n')
 	return buf.Bytes(), nil
+}
+
+// maxSegmentMs returns the longest segment of the runs in ms (at least 1):
+// MPD@minBufferTime.
+func maxSegmentMs(runs []*archRun) int64 {
+	var maxSegMs int64 = 1
+	for _, r := range runs {
+		maxSegMs = max(maxSegMs, int64(ceilMulDiv(r.maxDur, 1000, uint64(r.Info.Timescale))))
+	}
+	return maxSegMs
+}
+
+// appendPeriod appends period p, which plays from p.startMs to endMs on
+// the epoch timeline, to m with Period@start = p.startMs − originMs. prev
+// is the period just before p when their runs meet (see adaptationSets).
+func (l *layout) appendPeriod(m *mpd.MPD, p, prev *archPeriod, endMs, originMs int64) {
+	p.id = "p" + strconv.FormatInt(p.startMs, 10)
+	mp := &mpd.Period{Id: p.id, Start: msDuration(p.startMs - originMs), Duration: msDuration(endMs - p.startMs)}
+	for _, as := range l.adaptationSets(p, prev) {
+		mp.AppendAdaptationSet(as)
+	}
+	m.AppendPeriod(mp)
 }
 
 // msDuration returns ms as an xs:duration; mpd.Duration writes it exactly.

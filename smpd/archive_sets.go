@@ -24,6 +24,7 @@ const (
 // Period in which one of its tracks plays.
 type setPlan struct {
 	tmpl *mpd.AdaptationSetType // @id, attributes and descriptors; no Representations
+	src  *mpd.AdaptationSetType // the I-MPD's AdaptationSet; nil: synthesized
 }
 
 // trackPlan places a track in an AdaptationSet.
@@ -31,6 +32,7 @@ type trackPlan struct {
 	set   *setPlan
 	order int                     // position among the I-MPD's Representations
 	rep   *mpd.RepresentationType // the I-MPD's Representation, sanitized; nil: synthesized
+	src   *mpd.RepresentationType // the I-MPD's Representation as parsed; nil: synthesized
 }
 
 // layout is the AdaptationSet structure of the archive S-MPD.
@@ -70,7 +72,7 @@ func newLayout(ingest *IngestMPD, runs []*archRun) *layout {
 					}
 					sp := fromIngest[a]
 					if sp == nil {
-						sp = &setPlan{tmpl: sanitizeAdaptationSet(a)}
+						sp = &setPlan{tmpl: sanitizeAdaptationSet(a), src: a}
 						fromIngest[a] = sp
 						l.sets = append(l.sets, sp)
 						if a.Id == nil || used[*a.Id] || *a.Id == math.MaxUint32 {
@@ -79,7 +81,7 @@ func newLayout(ingest *IngestMPD, runs []*archRun) *layout {
 							used[*a.Id] = true
 						}
 					}
-					l.tracks[r.Id] = &trackPlan{set: sp, order: pos, rep: sanitizeRepresentation(r)}
+					l.tracks[r.Id] = &trackPlan{set: sp, order: pos, rep: sanitizeRepresentation(r), src: r}
 				}
 			}
 		}

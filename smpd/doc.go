@@ -35,4 +35,16 @@
 // over its storage track file. The AdaptationSets copy the I-MPD's, or are
 // synthesized from the CMAF headers. The output is a deterministic function
 // of the input, so that any archiver can rebuild it byte for byte.
+//
+// # Recording S-MPD
+//
+// [RecordingMPD] writes the recording S-MPD of a wall-clock window [T1, T2)
+// (Annex G as the design fixes it): static, mediaPresentationDuration
+// T2 − T1, the archive's Periods cut to the window (the first at PT0S,
+// presentationTimeOffset trimming to T1, the last ending at T2), BaseURLs
+// relative to {channel}/recordings/{name}.mpd. Its AdaptationSets and
+// Representations are copied from the raw I-MPD XML (an xnode tree read
+// with encoding/xml's RawToken), so elements and attributes dash-mpd does
+// not model are kept; live-only signalling is dropped. Without an I-MPD
+// they are synthesized from the CMAF headers as for the archive S-MPD.
 package smpd

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/Eyevinn/dash-mpd/mpd"
 	"github.com/reapd/reapd/trackfile"
@@ -78,6 +79,18 @@ func FuzzParseIngestMPD(f *testing.F) {
 		}
 		if after, _ := m.MPD.WriteToString("", false); after != before || !bytes.Equal(m.Raw, raw) {
 			t.Fatal("ArchiveMPD changed the I-MPD")
+		}
+		// And a recording of the run's middle, made from the raw XML.
+		from := time.UnixMilli(int64(r.EPT / uint64(r.Info.Timescale) * 1000)).Add(time.Second)
+		rec, err := RecordingMPD(RecordingInput{Channel: testChannel, Ingest: m, Start: from, End: from.Add(3 * time.Second), Runs: []trackfile.Run{r}})
+		if err != nil {
+			t.Fatalf("RecordingMPD: %v", err)
+		}
+		if _, err := parseRawTree(rec); err != nil {
+			t.Fatalf("recording S-MPD is not XML: %v\n%s", err, rec)
+		}
+		if !bytes.Equal(m.Raw, raw) {
+			t.Fatal("RecordingMPD changed the I-MPD")
 		}
 	})
 }

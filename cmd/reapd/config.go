@@ -2,12 +2,15 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/reapd/reapd/archive"
+	"github.com/reapd/reapd/recording"
 	"github.com/reapd/reapd/trackfile"
 )
 
@@ -35,6 +38,34 @@ type channelConfig struct {
 	StoragePeriod   string               `yaml:"storagePeriod"`   // 1h
 	FinalizeDelay   string               `yaml:"finalizeDelay"`   // 6s
 	Credentials     []archive.Credential `yaml:"credentials"`
+	// Recordings are the channel's scheduled recordings; those of
+	// defaults apply to every channel of the channels list.
+	Recordings []scheduleConfig `yaml:"recordings"`
+}
+
+// scheduleConfig is a scheduled recording in the YAML file, e.g.
+// {name: "news-{2006-01-02}", cron: "0 18 * * *", timezone: Europe/Paris, duration: 30m}
+// (see recording.Schedule: 5 fields, or 6 with seconds first).
+type scheduleConfig struct {
+	Name     string `yaml:"name"`
+	Cron     string `yaml:"cron"`
+	TimeZone string `yaml:"timezone"`
+	Duration string `yaml:"duration"`
+}
+
+// schedules returns the scheduled recordings of the configured channels.
+func (fc *fileConfig) schedules() ([]recording.Schedule, error) {
+	var out []recording.Schedule
+	for _, ch := range slices.Sorted(maps.Keys(fc.Channels)) {
+		for _, sc := range slices.Concat(fc.Defaults.Recordings, fc.Channels[ch].Recordings) {
+			d, err := time.ParseDuration(sc.Duration)
+			if err != nil {
+				return nil, fmt.Errorf("config channel %s: recording %q: duration: %w", ch, sc.Name, err)
+			}
+			out = append(out, recording.Schedule{Channel: ch, Name: sc.Name, Cron: sc.Cron, TimeZone: sc.TimeZone, Duration: d})
+		}
+	}
+	return out, nil
 }
 
 func loadConfig(path string) (*fileConfig, error) {

@@ -87,8 +87,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cu := catchup.New(store, &catchup.Options{Logger: log.With("component", "catchup"),
 		Metrics: catchup.NewMetrics(reg), MaxWindow: f.maxWindow,
 		BrowseTTL: f.browseTTL, ReadTokens: readTokens, URLSigner: urlSigner})
-	// A finalized period changes what catch-up must read: drop its cache.
-	opts.OnFinalize = func(channel string, _ int64) { cu.Invalidate(channel) }
+	rec, stopRecordings, err := startRecordings(ctx, store, fc, log)
+	if err != nil {
+		return err
+	}
+	defer stopRecordings()
+	// A finalized period changes what catch-up must read: drop its cache;
+	// recordings waiting for it may complete.
+	opts.OnFinalize = func(channel string, _ int64) { cu.Invalidate(channel); rec.Notify(channel) }
 	arch := archive.New(store, opts)
 	exp, err := f.export.service(store, cu, log)
 	if err != nil {
@@ -102,7 +108,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		token = fc.MetricsToken
 	}
 	srv, ln, err := newHTTPServer(f, log, reg, httpParts{
-		ingest: arch.Handler(), conformance: cu.Protect(arch.ConformanceHandler()), catchup: cu.Handler(), exports: cu.Protect(exp.Handler()),
+		ingest: arch.Handler(), conformance: cu.Protect(arch.ConformanceHandler()), catchup: cu.Handler(),
+		recordings: cu.Protect(rec.Handler()), exports: cu.Protect(exp.Handler()),
 		ready: newReadiness(store, f.readyzInterval, log.With("component", "readyz")), metricsToken: token,
 	})
 	if err != nil {
@@ -113,12 +120,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	// The finalizer resumes from the store, then finalizes periods as
-	// they complete or time out.
-	finCtx, stopFinalizer := context.WithCancel(context.WithoutCancel(ctx))
-	finDone := make(chan struct{})
-	go func() { defer close(finDone); _ = arch.Run(finCtx) }()
-	defer func() { stopFinalizer(); <-finDone }()
+	arch.Start(ctx)
+	defer func() { // on an early return; a no-op after the Close below
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.shutdownTimeout)
+		defer cancel()
+		arch.Close(cctx)
+	}()
 	select {
 	case err := <-errc:
 		return err
@@ -127,10 +134,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log.Info("shutting down: no new requests, finishing the ones in flight")
 	sctx, cancel := context.WithTimeout(context.Background(), f.shutdownTimeout)
 	defer cancel()
-	err = errors.Join(srv.Shutdown(sctx), arch.Shutdown(sctx))
-	stopFinalizer()
-	<-finDone
-	arch.FinalizeDue(sctx) // what is due now is flushed; the rest waits in the store
+	err = errors.Join(srv.Shutdown(sctx), arch.Close(sctx))
 	if e := <-errc; e != nil && !errors.Is(e, http.ErrServerClosed) {
 		err = errors.Join(err, e)
 	}

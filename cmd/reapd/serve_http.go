@@ -15,9 +15,10 @@ import (
 
 // httpParts are the handlers the HTTP server routes to.
 type httpParts struct {
-	ingest, conformance, catchup, exports http.Handler
-	ready                                 http.Handler
-	metricsToken                          string
+	ingest, conformance, catchup http.Handler
+	recordings, exports          http.Handler
+	ready                        http.Handler
+	metricsToken                 string
 }
 
 // newHTTPServer builds the server and its listener: routes, the metrics
@@ -28,6 +29,8 @@ func newHTTPServer(f *serveFlags, log *slog.Logger, reg *prometheus.Registry, p 
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", requireBearer(p.metricsToken, "reapd metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})))
 	mux.Handle("GET /api/channels/{channel}/conformance", p.conformance)
+	mux.Handle("/api/recordings", p.recordings)
+	mux.Handle("/api/recordings/", p.recordings)
 	mux.Handle("/api/exports", p.exports)
 	mux.Handle("/api/exports/", p.exports)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
