@@ -5,6 +5,7 @@
 //	reapd validate [--json] FILE…  check I-MPDs and segments against REaP 6.1/6.2
 //	reapd timing --channel C [--reset]  show or clear a channel's learned timing
 //	reapd sign [flags] URL         mint an expiring signed catch-up URL
+//	reapd export [flags]           write a window of the archive as a VoD package or MP4
 //	reapd record --channel C --name N --start T1 --end T2 [--wait]  request a recording S-MPD
 //
 // Run "reapd serve --help" for the flags.
@@ -39,6 +40,8 @@ Usage:
   reapd timing --channel C [--reset]
                                   show a channel's timing decisions; clear the learned ones
   reapd sign [flags] URL          mint an expiring signed URL for a locked read side
+  reapd export --store URL --channel C --start T1 --end T2 --format mp4|dash|hls|cmaf --out PATH|URL
+                                  write a window of the archive as a VoD package (or one MP4)
   reapd record --store URL --channel C --name N --start T1 --end T2 [--wait]
                                   request a recording S-MPD of a window of the archive
   reapd help                      this text
@@ -61,6 +64,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return timing(ctx, args, stdout, stderr)
 	case "sign":
 		return signCmd(args, stdout, stderr)
+	case "export":
+		return exportCmd(ctx, args, stdout, stderr)
 	case "record":
 		return record(ctx, args, stdout, stderr)
 	case "help", "-h", "--help":

@@ -97,6 +97,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// recordings waiting for it may complete.
 	opts.OnFinalize = func(channel string, _ int64) { cu.Invalidate(channel); rec.Notify(channel) }
 	arch := archive.New(store, opts)
+	exp, err := f.export.service(store, cu, log)
+	if err != nil {
+		return err
+	}
+	_ = exp.Start(ctx)
+	defer exp.Close(context.Background()) //nolint:errcheck // stops its jobs; they resume from the store
 
 	token := f.metricsToken
 	if fc.MetricsToken != "" && !set["metrics-token"] {
@@ -104,8 +110,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	srv, ln, err := newHTTPServer(f, log, reg, httpParts{
 		ingest: arch.Handler(), conformance: cu.Protect(arch.ConformanceHandler()), catchup: cu.Handler(),
-		recordings: cu.Protect(rec.Handler()),
-		ready:      newReadiness(store, f.readyzInterval, log.With("component", "readyz")), metricsToken: token,
+		recordings: cu.Protect(rec.Handler()), exports: cu.Protect(exp.Handler()),
+		ready: newReadiness(store, f.readyzInterval, log.With("component", "readyz")), metricsToken: token,
 		page: web.New(nil),
 	})
 	if err != nil {

@@ -16,7 +16,7 @@ import (
 // httpParts are the handlers the HTTP server routes to.
 type httpParts struct {
 	ingest, conformance, catchup http.Handler
-	recordings                   http.Handler
+	recordings, exports          http.Handler
 	ready, page                  http.Handler
 	metricsToken                 string
 }
@@ -31,6 +31,8 @@ func newHTTPServer(f *serveFlags, log *slog.Logger, reg *prometheus.Registry, p 
 	mux.Handle("GET /api/channels/{channel}/conformance", p.conformance)
 	mux.Handle("/api/recordings", p.recordings)
 	mux.Handle("/api/recordings/", p.recordings)
+	mux.Handle("/api/exports", p.exports)
+	mux.Handle("/api/exports/", p.exports)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	mux.Handle("GET /readyz", p.ready)
 	mux.Handle("/", p.catchup)     // catch-up, aliases, browse API
