@@ -21,8 +21,10 @@ import (
 )
 
 // clipWriter returns the in-process clip builder for "mp4" exports over
-// store; nil until the clip builder is wired in (the lead's part).
-var clipWriter func(store *blobstore.Store) export.ClipWriter
+// store: catch-up's, as GET /catchup/{channel}/clip.mp4 builds them.
+func clipWriter(store *blobstore.Store) export.ClipWriter {
+	return catchup.New(store, nil).ClipExporter()
+}
 
 // exportCmd writes a VoD package (or an MP4) of a window of a channel's
 // archive from the command line, with a progress bar on a terminal and
@@ -117,9 +119,6 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 // writeMP4 writes the window as one MP4 with the clip builder.
 func writeMP4(ctx context.Context, src *blobstore.Store, dst *export.Destination, req export.Request, name string, prog *progress) ([]string, error) {
-	if clipWriter == nil {
-		return nil, errors.New("export: this build has no clip builder for mp4")
-	}
 	cw := clipWriter(src)
 	size, err := cw.ClipSize(ctx, req.Channel, req.Start, req.End, req.Tracks)
 	if err != nil {
@@ -210,11 +209,8 @@ func (e *exportFlags) register(fs *flag.FlagSet) {
 }
 
 // service builds the export job service of "reapd serve".
-func (e *exportFlags) service(store *blobstore.Store, _ *catchup.Server, log *slog.Logger) (*export.Service, error) {
-	var clip export.ClipWriter
-	if clipWriter != nil {
-		clip = clipWriter(store)
-	}
+func (e *exportFlags) service(store *blobstore.Store, cu *catchup.Server, log *slog.Logger) (*export.Service, error) {
+	clip := cu.ClipExporter() // shares the catch-up server's index and clip plans
 	allow, err := export.AllowDestinations(e.destinations)
 	if err != nil {
 		return nil, fmt.Errorf("--export-destination: %w", err)

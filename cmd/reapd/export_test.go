@@ -156,6 +156,27 @@ func TestExportJobs(t *testing.T) {
 	if err != nil || !strings.Contains(string(out), "progress 100%") {
 		t.Fatalf("reapd export: %v\n%s", err, out)
 	}
+	// An mp4 export is the clip catch-up serves, byte for byte.
+	mp4Dir := filepath.Join(base, "mp4")
+	out, err = exec.Command(reapdBin, "export", "--store", store, "--channel", "ch1", "--start", fmt.Sprint(epoch),
+		"--end", fmt.Sprint(epoch+20), "--format", "mp4", "--out", mp4Dir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("reapd export --format mp4: %v\n%s", err, out)
+	}
+	clipFile, err := os.ReadFile(filepath.Join(mp4Dir, "clip.mp4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(fmt.Sprintf("http://%s/catchup/ch1/clip.mp4?start=%d&end=%d", b.addr, epoch, epoch+20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	served, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || len(clipFile) < 10000 || !bytes.Equal(served, clipFile) {
+		t.Errorf("reapd export --format mp4 wrote %d bytes; clip.mp4 answers %d with %d bytes: not the same clip",
+			len(clipFile), resp.StatusCode, len(served))
+	}
 	killed := storeFiles(t, openStore(t, "file://"+killDir), "")
 	want := storeFiles(t, openStore(t, "file://"+uninterrupted), "")
 	onS3 := storeFiles(t, openStore(t, s3.URL()), "vod/show1/")
@@ -196,5 +217,4 @@ func TestExportJobs(t *testing.T) {
 			}
 		}
 	}
-	var _ = io.Discard
 }
