@@ -29,9 +29,14 @@ func (a *Archiver) Start(ctx context.Context) {
 // flight finish (Shutdown), the finalizer started by Start stops, and the
 // periods due now are finalized; what is not yet due waits in the store for
 // the next start. It returns when all of that is done or ctx is; the
-// finalizer's goroutine is always waited for. Close may be called more
-// than once.
+// finalizer's goroutine is always waited for. Only the first call does the
+// work; later calls return its result.
 func (a *Archiver) Close(ctx context.Context) error {
+	a.closeOnce.Do(func() { a.closeErr = a.close(ctx) })
+	return a.closeErr
+}
+
+func (a *Archiver) close(ctx context.Context) error {
 	err := a.Shutdown(ctx)
 	a.mu.Lock()
 	stop, done := a.stopRun, a.runDone

@@ -66,3 +66,4 @@ echo
 echo "== finalize figures: one storage period, file store =="
 go build -o "${TMPDIR:-/tmp}/reapd-bench" ./cmd/reapd-bench
 "${TMPDIR:-/tmp}/reapd-bench" -period "${BENCH_PERIOD:-1h}" -mbps 6 | sed 's/^/  /'
+go run ./cmd/reapd-exportbench   # export: 1-hour package vs copy within the store, peak RSS (issue 11, acceptance 4)

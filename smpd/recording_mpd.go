@@ -60,7 +60,11 @@ type RecordingInput struct {
 //
 // The output depends on the input only: two instances write the same
 // bytes.
-func RecordingMPD(in RecordingInput) ([]byte, error) {
+func RecordingMPD(in RecordingInput) ([]byte, error) { return recordingMPD(in, "../") }
+
+// recordingMPD writes RecordingMPD's MPD with BaseURLs baseDir + the run
+// key relative to "{channel}/".
+func recordingMPD(in RecordingInput, baseDir string) ([]byte, error) {
 	t1, t2 := in.Start.UnixMilli(), in.End.UnixMilli()
 	if t2 <= t1 {
 		return nil, ErrBadWindow
@@ -72,7 +76,7 @@ func RecordingMPD(in RecordingInput) ([]byte, error) {
 	var runs []*archRun
 	for _, r := range all {
 		if r.startMs() < t2 && r.endMs() > t1 {
-			r.baseURL = "../" + r.baseURL
+			r.baseURL = baseDir + r.baseURL
 			runs = append(runs, r)
 		}
 	}

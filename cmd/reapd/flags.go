@@ -24,6 +24,7 @@ type serveFlags struct {
 	maxWindow                   time.Duration
 	readAuth                    readAuthFlags
 	browseTTL                   time.Duration
+	export                      exportFlags
 
 	// Timing sanity and caps (issues 8, 9).
 	maxAhead                              time.Duration
@@ -56,6 +57,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, *flag.FlagSe
 	fs.Int64Var(&f.maxSegment, "max-segment-bytes", 64<<20, "largest accepted CMAF header or segment (413 above)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
+	f.export.register(fs)
 	fs.DurationVar(&f.claimLease, "claim-lease", 2*time.Minute, "how long another archiver's claim on a period it finalizes is respected (shared buckets)")
 	fs.DurationVar(&f.maxWindow, "catchup-max-window", 24*time.Hour, "longest catch-up window a manifest may cover (400 above)")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long SIGTERM waits for requests in flight")

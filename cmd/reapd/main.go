@@ -6,6 +6,7 @@
 //	reapd timing --channel C [--reset]  show or clear a channel's learned timing
 //	reapd sign [flags] URL         mint an expiring signed catch-up URL
 //	reapd retention [flags]        delete expired storage periods now (or --dry-run)
+//	reapd export [flags]           write a window of the archive as a VoD package or MP4
 //	reapd record --channel C --name N --start T1 --end T2 [--wait]  request a recording S-MPD
 //
 // Run "reapd serve --help" for the flags.
@@ -42,6 +43,8 @@ Usage:
   reapd sign [flags] URL          mint an expiring signed URL for a locked read side
   reapd retention --store URL [--channel C] --max-age D --max-bytes N [--dry-run]
                                   delete expired storage periods now, or list them
+  reapd export --store URL --channel C --start T1 --end T2 --format mp4|dash|hls|cmaf --out PATH|URL
+                                  write a window of the archive as a VoD package (or one MP4)
   reapd record --store URL --channel C --name N --start T1 --end T2 [--wait]
                                   request a recording S-MPD of a window of the archive
   reapd help                      this text
@@ -66,6 +69,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return signCmd(args, stdout, stderr)
 	case "retention":
 		return retentionCmd(ctx, args, stdout, stderr)
+	case "export":
+		return exportCmd(ctx, args, stdout, stderr)
 	case "record":
 		return record(ctx, args, stdout, stderr)
 	case "help", "-h", "--help":

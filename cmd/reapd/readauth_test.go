@@ -91,6 +91,9 @@ func TestServeLocksTheReadSide(t *testing.T) {
 		{"GET", "/api/channels", "wrong", 401},
 		{"GET", "/api/channels", "operator-token", 200},
 		{"GET", "/api/channels/ch1/conformance", "", 401},
+		{"GET", "/api/exports", "", 401},
+		{"POST", "/api/exports", "", 401},
+		{"GET", "/api/exports", "operator-token", 200},
 		{"GET", "/catchup/ch1/manifest.mpd?start=1767225600&end=1767225660", "", 401},
 		{"OPTIONS", "/catchup/ch1/manifest.mpd", "", 204},
 	} {

@@ -103,6 +103,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer ret.Close(context.WithoutCancel(ctx))
+	exp, err := f.export.service(store, cu, log)
+	if err != nil {
+		return err
+	}
+	_ = exp.Start(ctx)
+	defer exp.Close(context.Background()) //nolint:errcheck // stops its jobs; they resume from the store
 
 	token := f.metricsToken
 	if fc.MetricsToken != "" && !set["metrics-token"] {
@@ -111,8 +117,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv, ln, err := newHTTPServer(f, log, reg, httpParts{
 		ingest: arch.Handler(), conformance: cu.Protect(arch.ConformanceHandler()), catchup: cu.Handler(),
 		holds:      cu.Protect(retention.NewHandler(store, &retention.HandlerOptions{Logger: log.With("component", "holds")})),
-		recordings: cu.Protect(rec.Handler()),
-		ready:      newReadiness(store, f.readyzInterval, log.With("component", "readyz")), metricsToken: token,
+		recordings: cu.Protect(rec.Handler()), exports: cu.Protect(exp.Handler()),
+		ready: newReadiness(store, f.readyzInterval, log.With("component", "readyz")), metricsToken: token,
 		page: web.New(nil),
 	})
 	if err != nil {

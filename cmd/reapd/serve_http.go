@@ -17,7 +17,7 @@ import (
 type httpParts struct {
 	ingest, conformance, catchup http.Handler
 	holds                        http.Handler // retention.Handler behind read-side auth
-	recordings                   http.Handler
+	recordings, exports          http.Handler
 	ready, page                  http.Handler
 	metricsToken                 string
 }
@@ -34,6 +34,8 @@ func newHTTPServer(f *serveFlags, log *slog.Logger, reg *prometheus.Registry, p 
 	mux.Handle("/api/holds/", p.holds)
 	mux.Handle("/api/recordings", p.recordings)
 	mux.Handle("/api/recordings/", p.recordings)
+	mux.Handle("/api/exports", p.exports)
+	mux.Handle("/api/exports/", p.exports)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	mux.Handle("GET /readyz", p.ready)
 	mux.Handle("/", p.catchup)     // catch-up, aliases, browse API
