@@ -1,19 +1,16 @@
 package export
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/reapd/reapd/blobstore"
 	"github.com/reapd/reapd/catchup"
+	"github.com/reapd/reapd/jsonapi"
 	"github.com/reapd/reapd/trackfile"
 )
 
@@ -131,33 +128,15 @@ func (s *Service) handleCancel(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, j)
 }
 
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
-}
+func writeJSON(w http.ResponseWriter, code int, v any) { jsonapi.Write(w, code, v) }
 
-// writeError maps error categories to statuses, in one place.
+// writeError answers a failed request: jsonapi maps the categories
+// (catch-up's bad windows are bad requests here too).
 func (s *Service) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	code, msg := http.StatusInternalServerError, "internal error"
-	switch {
-	case errors.Is(err, ErrBadRequest), errors.Is(err, catchup.ErrBadRequest), errors.Is(err, blobstore.ErrInvalidKey), errors.Is(err, trackfile.ErrBadName):
-		code, msg = http.StatusBadRequest, err.Error()
-	case errors.Is(err, ErrNotFound), errors.Is(err, blobstore.ErrNotFound):
-		code, msg = http.StatusNotFound, err.Error()
-	case errors.Is(err, ErrConflict):
-		code, msg = http.StatusConflict, err.Error()
-	case errors.Is(err, blobstore.ErrUnavailable), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		code, msg = http.StatusServiceUnavailable, "store unavailable, retry later"
-		w.Header().Set("Retry-After", strconv.Itoa(2))
+	if errors.Is(err, catchup.ErrBadRequest) {
+		err = fmt.Errorf("%w: %w", ErrBadRequest, err)
 	}
-	level := slog.LevelDebug
-	if code >= 500 {
-		level = slog.LevelWarn
-	}
-	s.log.Log(r.Context(), level, "export request failed", "method", r.Method, "path", r.URL.Path, "status", code, "err", err)
-	writeJSON(w, code, map[string]string{"error": msg})
+	jsonapi.WriteError(w, r, s.log, "export", err)
 }
 
 // contentType returns the media type of a package file by its name.

@@ -1,12 +1,16 @@
 package export
 
-import "errors"
+import (
+	"fmt"
+
+	"github.com/reapd/reapd/jsonapi"
+)
 
 // Error categories of the package, matched with errors.Is; the HTTP API
 // maps them to 400, 404 and 409 (store errors, blobstore.ErrUnavailable,
 // to 503).
 var (
-	ErrBadRequest = errors.New("export: bad request")
-	ErrNotFound   = errors.New("export: not found")
-	ErrConflict   = errors.New("export: conflict")
+	ErrBadRequest = fmt.Errorf("export: %w", jsonapi.ErrBadRequest)
+	ErrNotFound   = fmt.Errorf("export: %w", jsonapi.ErrNotFound)
+	ErrConflict   = fmt.Errorf("export: %w", jsonapi.ErrConflict)
 )

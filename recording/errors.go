@@ -1,8 +1,9 @@
 package recording
 
 import (
-	"errors"
 	"fmt"
+
+	"github.com/reapd/reapd/jsonapi"
 )
 
 // Error categories of package recording, matched with errors.Is. The HTTP
@@ -11,11 +12,11 @@ import (
 var (
 	// ErrBadRequest: a malformed request (bad channel or recording name,
 	// unparseable or reversed times, a window too long) → 400.
-	ErrBadRequest = errors.New("bad request")
+	ErrBadRequest = jsonapi.ErrBadRequest
 	// ErrNotFound: no recording of that name on that channel → 404.
-	ErrNotFound = errors.New("not found")
+	ErrNotFound = jsonapi.ErrNotFound
 	// ErrConflict: the name is taken by a recording of another window → 409.
-	ErrConflict = errors.New("conflict")
+	ErrConflict = jsonapi.ErrConflict
 )
 
 func badRequest(format string, args ...any) error {

@@ -113,7 +113,7 @@ func TestRetentionSIGKILLMidRunLeavesNoDanglingReference(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"reason":"test"`) {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"reason": "test"`) {
 		t.Errorf("GET /api/holds: %s %s", resp.Status, body)
 	}
 	if code := p.post("/api/holds", []byte(`{"channel":"ch1","from":1,"to":2,"reason":"api"}`)); code != http.StatusCreated {
