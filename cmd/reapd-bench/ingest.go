@@ -78,6 +78,9 @@ func runIngest(args []string) error {
 		defer os.RemoveAll(d)
 		f.dir = d
 	}
+	if err := os.MkdirAll(f.dir, 0o777); err != nil {
+		return err
+	}
 	cfg := ingestload.Config{Channels: f.channels, Mode: ingestload.Mode(f.mode), Duration: f.duration, Segments: f.segments}
 	rec := newRecord(&f, m)
 	fmt.Printf("ingest: %s: %d channels × 3 tracks, %.2f MB/s of media per channel, %s\n",

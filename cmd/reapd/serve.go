@@ -62,6 +62,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		log.Warn("--ingest-memory cannot hold a segment of --max-segment-bytes: such segments will be refused with 503",
 			"ingest-memory", f.ingestMemory.String(), "needed", need)
 	}
+	setMemoryLimit(int64(f.ingestMemory))
+	stopPprof, err := startPprof(f.pprof, log)
+	if err != nil {
+		return err
+	}
+	defer stopPprof()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	configured := make([]string, 0, len(opts.Channels))
