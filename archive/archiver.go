@@ -20,6 +20,7 @@ type Archiver struct {
 	log     *slog.Logger
 	metrics *Metrics
 	id      string // this archiver's name in finalize claims
+	pace    *pacer // the finalizer's byte budget
 
 	mu       sync.Mutex
 	channels map[string]*channel
@@ -32,7 +33,7 @@ type Archiver struct {
 func New(store *blobstore.Store, opts *Options) *Archiver {
 	o := opts.withDefaults()
 	return &Archiver{store: store, opts: o, log: o.Logger, metrics: o.Metrics, id: instanceID(),
-		channels: make(map[string]*channel)}
+		pace: newPacer(o.FinalizeRate), channels: make(map[string]*channel)}
 }
 
 // Handler returns the ingest handler for POST, PUT and DELETE under

@@ -61,6 +61,16 @@ type Options struct {
 	// tracks of a channel (403); default 64. MaxMPDVersions caps the I-MPD
 	// versions stored per channel (429); default 500.
 	MaxChannels, MaxTracks, MaxMPDVersions int
+	// FinalizeRate bounds how fast the finalizer reads staged segments
+	// back, in bytes per second, so that finalizing every channel's
+	// period at once does not take the store from ingest (see
+	// finalize_pace.go). 0 (default): three times the rate ingest staged
+	// bytes at over the last minute, at least 16 MiB/s; negative: no limit.
+	FinalizeRate float64
+	// FinalizeSpread spreads the channels' finalizing of a period over a
+	// window after its end: each channel's period is due at a stable
+	// offset within min(FinalizeSpread, period/10). Default 0: none.
+	FinalizeSpread time.Duration
 
 	budget *ingestBudget // set by withDefaults
 }

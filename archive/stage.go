@@ -2,9 +2,9 @@ package archive
 
 import (
 	"context"
-	"hash/maphash"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"net/http"
 	"time"
 
@@ -110,6 +110,7 @@ func (t *track) stage(ctx context.Context, raw []byte) error {
 	}
 	a.metrics.IngestDuration.WithLabelValues(t.c.name, "segment").Observe(time.Since(start).Seconds())
 	a.metrics.Bytes.WithLabelValues(t.c.name, t.name).Add(float64(len(raw)))
+	a.pace.noteStaged(len(raw))
 	result := ResultStaged
 	switch {
 	case name.Variant == trackfile.VariantMiss:

@@ -157,7 +157,8 @@ func archiveOptions(f *serveFlags, fc *fileConfig) (*archive.Options, error) {
 	opts := &archive.Options{Defaults: base, Channels: map[string]archive.ChannelConfig{},
 		NoAutoCreate: f.noAutoCreate, MaxSegmentBytes: f.maxSegment, ClaimLease: f.claimLease,
 		IngestMemory: int64(f.ingestMemory), MaxAhead: f.maxAhead, MaxChannels: f.maxChannels,
-		MaxTracks: f.maxTracks, MaxMPDVersions: f.maxMPDVersion, StoreTimeout: f.storeTimeout}
+		MaxTracks: f.maxTracks, MaxMPDVersions: f.maxMPDVersion, StoreTimeout: f.storeTimeout,
+		FinalizeRate: float64(f.finalizeRate), FinalizeSpread: f.finalizeSpread}
 	if fc.AutoCreate != nil && !*fc.AutoCreate {
 		opts.NoAutoCreate = true
 	}
