@@ -44,9 +44,12 @@ func (c *channel) ingestMedia(ctx context.Context, name string, body io.Reader, 
 		}
 		s := seg
 		seg = nil
-		defer putBuf(s)
 		defer releaseHeld(body, len(s)) // the ingest memory budget: these bytes are no longer held
-		return t.stage(ctx, s)
+		err := t.stage(ctx, s)
+		if err == nil {
+			putBuf(s) // not after a failure: an abandoned store attempt may still read it
+		}
+		return err
 	}
 	for {
 		box, err := br.Next()

@@ -38,6 +38,12 @@ type Options struct {
 	// default 20 s (a live encoder's retry is worth more than a long wait
 	// on a store that hangs).
 	StoreTimeout time.Duration
+	// StoreAttemptTimeout bounds one attempt of an ingest request's store
+	// write (plus its size at blobstore.AttemptMinRate): a store that
+	// hangs, rather than refusing, is answered 503 with Retry-After within
+	// about this long instead of holding the encoder for StoreTimeout.
+	// Default 2 s; negative: none.
+	StoreAttemptTimeout time.Duration
 	// IngestMemory is the process-wide budget for ingest bytes in flight:
 	// the memory of request bodies read and not yet staged (a byte read
 	// counts twice: the box reader's buffer grows by doubling). A request
@@ -167,6 +173,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if x.StoreTimeout <= 0 {
 		x.StoreTimeout = 20 * time.Second
+	}
+	if x.StoreAttemptTimeout == 0 {
+		x.StoreAttemptTimeout = 2 * time.Second
 	}
 	if x.FinalizeTick <= 0 {
 		x.FinalizeTick = 500 * time.Millisecond

@@ -20,8 +20,11 @@ const (
 
 // Default retry settings; see [Options].
 const (
-	DefaultMaxAttempts = 3
-	DefaultRetryDelay  = 50 * time.Millisecond
+	DefaultMaxAttempts    = 3
+	DefaultRetryDelay     = 50 * time.Millisecond
+	// AttemptMinRate is the slowest transfer an attempt's deadline
+	// allows for: a write of n bytes gets AttemptTimeout + n/AttemptMinRate.
+	AttemptMinRate = 8 << 20
 )
 
 // Options tunes Open; nil means defaults.
@@ -45,6 +48,22 @@ type Options struct {
 	// further attempt, up to four times RetryDelay. 0 means
 	// DefaultRetryDelay.
 	RetryDelay time.Duration
+
+	// AttemptTimeout bounds one attempt of Create, Put, Stat and Delete (a
+	// write gets AttemptTimeout + size/AttemptMinRate); [WithAttemptTimeout]
+	// sets it for the operations of one context instead. A store that hangs
+	// rather than refusing fails the attempt with ErrUnavailable, which is
+	// not retried, so that a caller (an encoder waiting for its answer)
+	// hears about it in seconds. An attempt that runs past its deadline
+	// is abandoned: a backend call that does not heed its context
+	// (a file system stuck in a write) finishes in the background, and its
+	// outcome is dropped; the data of a write must not be reused until
+	// then, so callers must not recycle a buffer whose write failed.
+	// Streams (CreateFrom, NewRangeReader), Get and List have no such
+	// deadline (their size is not known up front). 0 (default): none; a
+	// loaded disk may take seconds for an fsync, which a caller that can
+	// wait (the finalizer) should wait for.
+	AttemptTimeout time.Duration
 }
 
 // Attrs are an object's attributes.

@@ -158,7 +158,7 @@ func archiveOptions(f *serveFlags, fc *fileConfig) (*archive.Options, error) {
 		NoAutoCreate: f.noAutoCreate, MaxSegmentBytes: f.maxSegment, ClaimLease: f.claimLease,
 		IngestMemory: int64(f.ingestMemory), MaxAhead: f.maxAhead, MaxChannels: f.maxChannels,
 		MaxTracks: f.maxTracks, MaxMPDVersions: f.maxMPDVersion, StoreTimeout: f.storeTimeout,
-		FinalizeRate: float64(f.finalizeRate), FinalizeSpread: f.finalizeSpread}
+		FinalizeRate: float64(f.finalizeRate), FinalizeSpread: f.finalizeSpread, StoreAttemptTimeout: f.storeAttempt}
 	if fc.AutoCreate != nil && !*fc.AutoCreate {
 		opts.NoAutoCreate = true
 	}

@@ -1,0 +1,95 @@
+package blobstore
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestAttemptDeadlineOnAHangingStore: a store that hangs (here: every
+// create blocks until the test ends, ignoring its context, as a stuck file
+// system would) fails the operation with ErrUnavailable at the attempt's
+// deadline, once, without retries; other operations are unaffected.
+func TestAttemptDeadlineOnAHangingStore(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	var calls atomic.Int32
+	st, err := Open(context.Background(), "mem://", &Options{
+		AttemptTimeout: 200 * time.Millisecond,
+		Fault: func(op Op, key string) error {
+			if op == OpCreate {
+				calls.Add(1)
+				<-release
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	start := time.Now()
+	err = st.Create(context.Background(), "a/b", []byte("x"))
+	took := time.Since(start)
+	if !errors.Is(err, ErrUnavailable) || !errors.Is(err, errAttemptTimeout) {
+		t.Fatalf("create on a hanging store: %v, want ErrUnavailable (timed out)", err)
+	}
+	if took < 200*time.Millisecond || took > 2*time.Second {
+		t.Fatalf("create on a hanging store answered after %v, want about 200 ms", took)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("a timed-out attempt was tried %d times, want once", n)
+	}
+	if err := st.Put(context.Background(), "c", []byte("y")); err != nil {
+		t.Fatalf("put (not hanging): %v", err)
+	}
+}
+
+// TestAttemptDeadlineGrowsWithSize: a write gets its size at
+// AttemptMinRate on top of AttemptTimeout, so a large object on a slow
+// store is not cut.
+func TestAttemptDeadlineGrowsWithSize(t *testing.T) {
+	st, err := Open(context.Background(), "mem://", &Options{
+		AttemptTimeout: 100 * time.Millisecond,
+		Fault: func(op Op, key string) error {
+			if op == OpCreate {
+				time.Sleep(300 * time.Millisecond) // a slow transfer, not a hang
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Create(context.Background(), "small", []byte("x")); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("small create slower than its deadline: %v, want ErrUnavailable", err)
+	}
+	big := make([]byte, AttemptMinRate) // one more second
+	if err := st.Create(context.Background(), "big", big); err != nil {
+		t.Fatalf("large create within its deadline: %v", err)
+	}
+}
+
+// TestWithAttemptTimeoutOverridesTheStore: the deadline of a context
+// applies to a store without one.
+func TestWithAttemptTimeoutOverridesTheStore(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	st, err := Open(context.Background(), "mem://", &Options{Fault: func(op Op, key string) error {
+		if op == OpStat {
+			<-release
+		}
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := WithAttemptTimeout(context.Background(), 100*time.Millisecond)
+	if _, err := st.Stat(ctx, "k"); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("stat on a hanging store under WithAttemptTimeout: %v, want ErrUnavailable", err)
+	}
+}
