@@ -41,11 +41,9 @@ func (s *Store) doTimed(ctx context.Context, op Op, key string, size int, fn fun
 // is left to finish in the background.
 func runTimed(ctx context.Context, limit time.Duration, fn func(ctx context.Context) error) error {
 	actx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel() // not before the select: a cancelled actx would read as a timeout
 	done := make(chan error, 1)
-	go func() {
-		defer cancel()
-		done <- fn(actx)
-	}()
+	go func() { done <- fn(actx) }()
 	select {
 	case err := <-done:
 		if err != nil && ctx.Err() == nil && errors.Is(actx.Err(), context.DeadlineExceeded) {

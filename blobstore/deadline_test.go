@@ -93,3 +93,15 @@ func TestWithAttemptTimeoutOverridesTheStore(t *testing.T) {
 		t.Fatalf("stat on a hanging store under WithAttemptTimeout: %v, want ErrUnavailable", err)
 	}
 }
+
+// TestRunTimedFastAttemptIsNeverATimeout: an attempt that returns before
+// its deadline gives its own result, every time.
+func TestRunTimedFastAttemptIsNeverATimeout(t *testing.T) {
+	errX := errors.New("x")
+	for i := range 2000 {
+		err := runTimed(context.Background(), time.Hour, func(context.Context) error { return errX })
+		if !errors.Is(err, errX) || errors.Is(err, errAttemptTimeout) {
+			t.Fatalf("attempt %d: %v, want its own error", i, err)
+		}
+	}
+}

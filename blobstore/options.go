@@ -20,8 +20,8 @@ const (
 
 // Default retry settings; see [Options].
 const (
-	DefaultMaxAttempts    = 3
-	DefaultRetryDelay     = 50 * time.Millisecond
+	DefaultMaxAttempts = 3
+	DefaultRetryDelay  = 50 * time.Millisecond
 	// AttemptMinRate is the slowest transfer an attempt's deadline
 	// allows for: a write of n bytes gets AttemptTimeout + n/AttemptMinRate.
 	AttemptMinRate = 8 << 20
