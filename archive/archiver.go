@@ -111,6 +111,7 @@ func (a *Archiver) channelCapped(ctx context.Context, name string, capped bool) 
 		}
 		c = newChannel(a, name, cfg)
 		a.channels[name] = c
+		a.metrics.Channels.Inc()
 	}
 	a.mu.Unlock()
 	if err := c.load(ctx); err != nil {

@@ -27,8 +27,8 @@ import (
 //     the request handlers (nice 10, see lowerPriority).
 
 // Defaults of the finalize budget: the finalizer may read staged bytes at
-// finalizeRateFactor times the rate ingest staged them over the last
-// minute (a byte is read twice: the sizes first, then the copy), and at
+// finalizeRateFactor times the rate ingest staged them lately (smoothed
+// over about 10 s (a byte is read twice: the sizes first, then the copy), and at
 // least at minFinalizeRate; up to finalizeBurst bytes go at once.
 const (
 	finalizeRateFactor = 3.0
@@ -72,8 +72,8 @@ func (p *pacer) budgetLocked(now time.Time) float64 {
 	if dt := now.Sub(p.seenAt); dt >= time.Second {
 		s := p.staged.Load()
 		inst := float64(s-p.seen) / dt.Seconds()
-		// exponential smoothing with a time constant of a minute
-		alpha := min(dt.Seconds()/60, 1)
+		// exponential smoothing with a time constant of 10 s
+		alpha := min(dt.Seconds()/10, 1)
 		p.rate += alpha * (inst - p.rate)
 		p.seen, p.seenAt = s, now
 	}

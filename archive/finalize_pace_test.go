@@ -50,7 +50,7 @@ func TestPacerFollowsTheIngestRate(t *testing.T) {
 	ctx := context.Background()
 	_ = p.wait(ctx, 0)
 	// Ingest stages 100 MB/s for two minutes: the budget grows to about
-	// three times that (the smoothing's time constant is a minute).
+	// three times that (the smoothing's time constant is 10 s).
 	for range 120 {
 		clk = clk.Add(time.Second)
 		p.noteStaged(100e6)

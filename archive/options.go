@@ -71,7 +71,7 @@ type Options struct {
 	// back, in bytes per second, so that finalizing every channel's
 	// period at once does not take the store from ingest (see
 	// finalize_pace.go). 0 (default): three times the rate ingest staged
-	// bytes at over the last minute, at least 16 MiB/s; negative: no limit.
+	// bytes at lately (smoothed over about 10 s), at least 16 MiB/s; negative: no limit.
 	FinalizeRate float64
 	// FinalizeSpread spreads the channels' finalizing of a period over a
 	// window after its end: each channel's period is due at a stable

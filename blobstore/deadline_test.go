@@ -105,3 +105,29 @@ func TestRunTimedFastAttemptIsNeverATimeout(t *testing.T) {
 		}
 	}
 }
+
+// TestObserveSeesEveryOperation: Options.Observe is called once per
+// operation, with its error.
+func TestObserveSeesEveryOperation(t *testing.T) {
+	type seen struct {
+		op  Op
+		err error
+	}
+	var got []seen
+	st, err := Open(context.Background(), "mem://", &Options{Observe: func(op Op, _ time.Duration, err error) {
+		got = append(got, seen{op, err})
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	got = nil // the probe of Open
+	_ = st.Create(ctx, "k", []byte("x"))
+	_ = st.Create(ctx, "k", []byte("x"))
+	_, _ = st.Get(ctx, "missing")
+	if len(got) != 3 || got[0].op != OpCreate || got[0].err != nil ||
+		!errors.Is(got[1].err, ErrExists) || got[2].op != OpRead || !errors.Is(got[2].err, ErrNotFound) {
+		t.Fatalf("observed %+v, want create ok, create exists, read not found", got)
+	}
+}

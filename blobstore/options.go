@@ -64,6 +64,13 @@ type Options struct {
 	// loaded disk may take seconds for an fsync, which a caller that can
 	// wait (the finalizer) should wait for.
 	AttemptTimeout time.Duration
+
+	// Observe, when set, is called after every operation (all its
+	// attempts) with its duration and its error (nil, or an *Error whose
+	// category tells what failed): for metrics of store latency and
+	// errors by operation. It is called from many goroutines at once and
+	// must be quick.
+	Observe func(op Op, d time.Duration, err error)
 }
 
 // Attrs are an object's attributes.

@@ -19,6 +19,17 @@ func (s *Store) do(ctx context.Context, op Op, key string, retry bool, fn func(c
 // doWithin is do with a deadline of limit on each attempt (0: none; see
 // runTimed), Fault included.
 func (s *Store) doWithin(ctx context.Context, op Op, key string, retry bool, limit time.Duration, fn func(ctx context.Context) error) error {
+	if s.observe == nil {
+		return s.tries(ctx, op, key, retry, limit, fn)
+	}
+	start := time.Now()
+	err := s.tries(ctx, op, key, retry, limit, fn)
+	s.observe(op, time.Since(start), err)
+	return err
+}
+
+// tries runs the attempts of doWithin.
+func (s *Store) tries(ctx context.Context, op Op, key string, retry bool, limit time.Duration, fn func(ctx context.Context) error) error {
 	attempts := s.maxAttempts
 	if !retry {
 		attempts = 1

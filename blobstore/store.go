@@ -20,6 +20,7 @@ type Store struct {
 	maxAttempts int
 	retryDelay  time.Duration
 	attemptMax  time.Duration // <= 0: none
+	observe     func(Op, time.Duration, error)
 }
 
 // conn is what the views of one store ([Store.WithOptions]) share.
@@ -69,6 +70,7 @@ func (s *Store) setOptions(opts *Options) {
 		s.retryDelay = DefaultRetryDelay
 	}
 	s.attemptMax = opts.AttemptTimeout
+	s.observe = opts.Observe
 }
 
 // URL returns the URL the store was opened with, without credentials.

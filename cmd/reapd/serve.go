@@ -78,7 +78,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	opts.Metrics = archive.NewMetricsWith(reg, &archive.MetricsOptions{MaxChannels: f.maxMetricChannels,
 		MaxTracks: f.maxMetricTracks, Channels: configured})
 
-	store, err := blobstore.Open(ctx, f.store, nil)
+	store, err := blobstore.Open(ctx, f.store, &blobstore.Options{Observe: storeMetrics(reg)})
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
