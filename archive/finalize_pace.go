@@ -28,8 +28,8 @@ import (
 
 // Defaults of the finalize budget: the finalizer may read staged bytes at
 // finalizeRateFactor times the rate ingest staged them lately (smoothed
-// over about 10 s (a byte is read twice: the sizes first, then the copy), and at
-// least at minFinalizeRate; up to finalizeBurst bytes go at once.
+// over about 10 s; a byte is read twice: the sizes first, then the copy),
+// and at least at minFinalizeRate; up to finalizeBurst bytes go at once.
 const (
 	finalizeRateFactor = 3.0
 	minFinalizeRate    = 16 << 20

@@ -66,8 +66,10 @@ check "24 h HLS media playlist, cold, median"  "$(metric $m/hls-media/cold cold-
 check "24 h HLS media playlist, cold, p99"     "$(metric $m/hls-media/cold cold-p99-ms)" "<" 300 ms
 t=BenchmarkCatchupSegmentThroughput
 check "segment serving / straight store read"   "$(metric $t ratio)" ">=" 0.8 x
-printf '  %-46s %10s MB/s served, %s MB/s from the store; over loopback HTTP %s x\n' \
-  "(throughput, for information)" "$(metric $t served-MB/s)" "$(metric $t store-MB/s)" "$(metric $t loopback-ratio)"
+check "segment serving over HTTP / static server" "$(metric $t http-ratio)" ">=" 0.8 x
+printf '  %-46s %10s MB/s served, %s MB/s from the store; over loopback HTTP %s x; HTTP %s MB/s, static file server %s MB/s\n' \
+  "(throughput, for information)" "$(metric $t served-MB/s)" "$(metric $t store-MB/s)" "$(metric $t loopback-ratio)" \
+  "$(metric $t http-MB/s)" "$(metric $t static-http-MB/s)"
 
 fi
 
