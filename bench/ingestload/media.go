@@ -145,26 +145,22 @@ func readTrack(dir string, i int, name string) (*Track, error) {
 
 // mdhdTimescale finds the media timescale in a CMAF header.
 func mdhdTimescale(init []byte) (uint32, error) {
-	moov, ok := findBox(init, "moov")
+	b, ok := findBox(init, "moov")
 	if !ok {
 		return 0, errors.New("no moov")
 	}
-	for _, path := range [][]string{{"trak", "mdia", "mdhd"}} {
-		b := moov
-		for _, p := range path {
-			if b, ok = findBox(b, p); !ok {
-				return 0, errors.New("no " + p)
-			}
+	for _, p := range []string{"trak", "mdia", "mdhd"} {
+		if b, ok = findBox(b, p); !ok {
+			return 0, errors.New("no " + p)
 		}
-		// full box: version(1) flags(3), then times of 4 or 8 bytes.
-		off := 4 + 8
-		if b[0] == 1 {
-			off = 4 + 16
-		}
-		if len(b) < off+4 {
-			return 0, errors.New("short mdhd")
-		}
-		return binary.BigEndian.Uint32(b[off:]), nil
 	}
-	return 0, errors.New("unreachable")
+	// full box: version(1) flags(3), then times of 4 or 8 bytes.
+	off := 4 + 8
+	if len(b) > 0 && b[0] == 1 {
+		off = 4 + 16
+	}
+	if len(b) < off+4 {
+		return 0, errors.New("short mdhd")
+	}
+	return binary.BigEndian.Uint32(b[off:]), nil
 }
