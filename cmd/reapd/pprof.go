@@ -15,14 +15,15 @@ import (
 
 // startPprof serves net/http/pprof on addr, a listener of its own (never
 // the public one: profiles show request paths and cost CPU), until the
-// returned stop is called. An empty addr serves nothing.
-func startPprof(addr string, log *slog.Logger) (stop func(), err error) {
+// returned stop is called; it returns the address it listens on. An
+// empty addr serves nothing.
+func startPprof(addr string, log *slog.Logger) (bound string, stop func(), err error) {
 	if addr == "" {
-		return func() {}, nil
+		return "", func() {}, nil
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("--pprof: %w", err)
+		return "", nil, fmt.Errorf("--pprof: %w", err)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
@@ -39,7 +40,7 @@ func startPprof(addr string, log *slog.Logger) (stop func(), err error) {
 			log.Warn("pprof server stopped", "err", err)
 		}
 	}()
-	return func() {
+	return ln.Addr().String(), func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		_ = srv.Shutdown(ctx)

@@ -63,7 +63,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			"ingest-memory", f.ingestMemory.String(), "needed", need)
 	}
 	setMemoryLimit(int64(f.ingestMemory))
-	stopPprof, err := startPprof(f.pprof, log)
+	_, stopPprof, err := startPprof(f.pprof, log)
 	if err != nil {
 		return err
 	}
