@@ -150,8 +150,8 @@ type pusher struct {
 func (p *pusher) run(ctx context.Context, cfg Config, first uint64, count int, stagger time.Duration) ([]Sample, []string) {
 	defer p.client.CloseIdleConnections()
 	var errs []string
-	if st, err := p.put(ctx, "init."+p.track.Ext, p.track.Init); err != nil || st != http.StatusOK {
-		return nil, []string{fmt.Sprintf("%sinit: %d %v", p.base, st, err)}
+	if err := p.putInit(ctx); err != nil {
+		return nil, []string{err.Error()}
 	}
 	samples := make([]Sample, 0, count)
 	var buf []byte
@@ -182,6 +182,30 @@ func (p *pusher) run(ctx context.Context, cfg Config, first uint64, count int, s
 		}
 	}
 	return samples, errs
+}
+
+// putInit sends the track's header, again after a 503 (as an encoder
+// does, after a second), up to ten times.
+func (p *pusher) putInit(ctx context.Context) error {
+	var st int
+	var err error
+	for range 10 {
+		st, err = p.put(ctx, "init."+p.track.Ext, p.track.Init)
+		if err == nil && st == http.StatusOK {
+			return nil
+		}
+		if st != http.StatusServiceUnavailable {
+			break
+		}
+		t := time.NewTimer(time.Second)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return fmt.Errorf("%sinit: %d %v", p.base, st, err)
 }
 
 // put sends one object and reads the answer.
