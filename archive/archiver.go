@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/reapd/reapd/blobstore"
 	"github.com/reapd/reapd/trackfile"
@@ -21,6 +22,9 @@ type Archiver struct {
 	metrics *Metrics
 	id      string // this archiver's name in finalize claims
 	pace    *pacer // the finalizer's byte budget
+	// stopping is set by Shutdown: what is due is finalized without
+	// waiting for the spread.
+	stopping atomic.Bool
 
 	mu       sync.Mutex
 	channels map[string]*channel
@@ -141,6 +145,7 @@ func (a *Archiver) Shutdown(ctx context.Context) error {
 	a.mu.Lock()
 	a.closed = true
 	a.mu.Unlock()
+	a.stopping.Store(true)
 	done := make(chan struct{})
 	go func() { a.inflight.Wait(); close(done) }()
 	select {

@@ -136,10 +136,15 @@ func (c *channel) duePeriods(now time.Time) []int64 {
 			continue
 		}
 		end := c.grid.SegmentTime(c.grid.PeriodFirst(k + 1))
-		if spread > 0 {
+		if spread > 0 && !c.a.stopping.Load() && !now.Before(end) {
+			// Past its end, a period waits for the channel's turn in
+			// the spread (the herd: every channel's period completes
+			// when the next one begins). One complete before its end
+			// (every track ended) is due at once, and so is every
+			// period when the archiver shuts down.
 			end = end.Add(spreadOffset(c.name, k, spread))
 			if now.Before(end) {
-				continue // the channel's turn in the spread has not come
+				continue
 			}
 		}
 		if !now.Before(end.Add(delay)) || c.completeLocked(k, p) {

@@ -120,3 +120,41 @@ func TestFinalizeSpreadDelaysACompletePeriod(t *testing.T) {
 		t.Fatalf("not finalized at the channel's offset %v: %v", off, err)
 	}
 }
+
+// TestFinalizeSpreadKeepsEarlyAndShutdownFinalizes: a period complete
+// before its end is not held by the spread, nor is any due period once the
+// archiver shuts down.
+func TestFinalizeSpreadKeepsEarlyAndShutdownFinalizes(t *testing.T) {
+	clk := newClock(testEpoch)
+	r := newRig(t, &Options{Now: clk.now, FinalizeSpread: time.Hour, Defaults: ChannelConfig{
+		SegmentDuration: trackfile.Rational{Num: 2, Den: 1}, StoragePeriod: 10 * time.Second}}, nil)
+	sendHeader(r)
+	for i := int64(0); i < periodN; i++ {
+		r.mustSend("POST", fmt.Sprintf("/ingest/ch1/a/%d.cmfa", i), segAt(n0+i))
+	}
+	r.a.FinalizeDue(context.Background()) // the clock is before the period's end
+	if _, err := r.store.Stat(context.Background(), fmt.Sprintf("ch1/a/%d.cmfa", k0)); err != nil {
+		t.Fatalf("a period complete before its end waited for the spread: %v", err)
+	}
+	// The next period, complete after its end: held by the spread until
+	// the archiver shuts down.
+	for i := int64(periodN); i < 2*periodN+1; i++ {
+		r.mustSend("POST", fmt.Sprintf("/ingest/ch1/a/%d.cmfa", i), segAt(n0+i))
+	}
+	end := time.Unix(int64(n0+2*periodN)*2, 0)
+	clk.ns.Store(end.UnixNano())
+	key := fmt.Sprintf("ch1/a/%d.cmfa", k0+1)
+	if spreadOffset("ch1", k0+1, time.Second) > 0 {
+		r.a.FinalizeDue(context.Background())
+		if _, err := r.store.Stat(context.Background(), key); err == nil {
+			t.Fatal("finalized at the period's end, before the channel's turn")
+		}
+	}
+	if err := r.a.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r.a.FinalizeDue(context.Background())
+	if _, err := r.store.Stat(context.Background(), key); err != nil {
+		t.Fatalf("not finalized at shutdown: %v", err)
+	}
+}
