@@ -74,8 +74,10 @@ type Options struct {
 	// bytes at lately (smoothed over about 10 s), at least 16 MiB/s; negative: no limit.
 	FinalizeRate float64
 	// FinalizeSpread spreads the channels' finalizing of a period over a
-	// window after its end: each channel's period is due at a stable
-	// offset within min(FinalizeSpread, period/10). Default 0: none.
+	// window after its end: each channel's period past its end is due at
+	// a stable offset within min(FinalizeSpread, period/10) (one complete
+	// before its end, and every period after Shutdown, at once). Default
+	// 0: none.
 	FinalizeSpread time.Duration
 
 	budget *ingestBudget // set by withDefaults
