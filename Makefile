@@ -32,9 +32,16 @@ check:
 	@test -z "$$(gofmt -l . | tee /dev/stderr)" || (echo "gofmt needed" && exit 1)
 	$(GO) mod tidy -diff
 
-## bench: benchmarks that print figures and ratios
+## bench: benchmarks that print figures and ratios; `make bench ingest`
+## (or catchup, finalize) runs one part
+BENCH_PARTS := $(filter catchup finalize ingest,$(MAKECMDGOALS))
 bench: test-deps
-	bash scripts/bench.sh
+	bash scripts/bench.sh $(BENCH_PARTS)
+
+ifneq ($(filter bench,$(MAKECMDGOALS)),)
+catchup finalize ingest:
+	@:
+endif
 
 cover:
 	$(GO) test -race -count=1 -coverprofile=cover.out ./... && $(GO) tool cover -func=cover.out | tail -1

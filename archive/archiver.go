@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/reapd/reapd/blobstore"
 	"github.com/reapd/reapd/trackfile"
@@ -21,6 +22,10 @@ type Archiver struct {
 	log     *slog.Logger
 	metrics *Metrics
 	id      string // this archiver's name in finalize claims
+	pace    *pacer // the finalizer's byte budget
+	// stopping is set by Shutdown: what is due is finalized without
+	// waiting for the spread.
+	stopping atomic.Bool
 
 	mu       sync.Mutex
 	channels map[string]*channel
@@ -38,7 +43,7 @@ type Archiver struct {
 func New(store *blobstore.Store, opts *Options) *Archiver {
 	o := opts.withDefaults()
 	return &Archiver{store: store, opts: o, log: o.Logger, metrics: o.Metrics, id: instanceID(),
-		channels: make(map[string]*channel)}
+		pace: newPacer(o.FinalizeRate), channels: make(map[string]*channel)}
 }
 
 // Handler returns the ingest handler for POST, PUT and DELETE under
@@ -116,6 +121,7 @@ func (a *Archiver) channelCapped(ctx context.Context, name string, capped bool) 
 		}
 		c = newChannel(a, name, cfg)
 		a.channels[name] = c
+		a.metrics.Channels.Inc()
 	}
 	a.mu.Unlock()
 	if err := c.load(ctx); err != nil {
@@ -145,6 +151,7 @@ func (a *Archiver) Shutdown(ctx context.Context) error {
 	a.mu.Lock()
 	a.closed = true
 	a.mu.Unlock()
+	a.stopping.Store(true)
 	done := make(chan struct{})
 	go func() { a.inflight.Wait(); close(done) }()
 	select {

@@ -25,6 +25,16 @@
 // so its cost does not grow with the archive's age; [Archiver.Republish]
 // rewrites them after retention deleted a period.
 //
+// At scale (many channels on a small machine): segment bodies are parsed
+// box by box into pooled buffers (ingest_buffers.go) with one copy of the
+// media; an ingest store write has a per-attempt deadline
+// ([Options].StoreAttemptTimeout: a store that hangs is answered 503 with
+// Retry-After in seconds); the finalizer, which finalizes every channel's
+// period at the same moment of the grid, is paced by a byte budget that
+// follows the ingest rate ([Options].FinalizeRate), spreads channels over
+// a window ([Options].FinalizeSpread) and runs on a thread of lower CPU
+// priority (finalize_pace.go).
+//
 // Everything the archiver knows is recoverable from the store alone: header
 // use markers beside the staged segments, write-once channel decisions
 // (an STS fixed by "sts: auto", a learned segment duration and phase) under

@@ -129,12 +129,24 @@ func (c *channel) duePeriods(now time.Time) []int64 {
 	if delay <= 0 {
 		delay = 3 * c.grid.D.Duration()
 	}
+	spread := min(c.a.opts.FinalizeSpread, time.Duration(c.grid.N)*c.grid.D.Duration()/10)
 	var due []int64
 	for k, p := range c.pending {
 		if now.Before(p.nextTry) {
 			continue
 		}
 		end := c.grid.SegmentTime(c.grid.PeriodFirst(k + 1))
+		if spread > 0 && !c.a.stopping.Load() && !now.Before(end) {
+			// Past its end, a period waits for the channel's turn in
+			// the spread (the herd: every channel's period completes
+			// when the next one begins). One complete before its end
+			// (every track ended) is due at once, and so is every
+			// period when the archiver shuts down.
+			end = end.Add(spreadOffset(c.name, k, spread))
+			if now.Before(end) {
+				continue
+			}
+		}
 		if !now.Before(end.Add(delay)) || c.completeLocked(k, p) {
 			due = append(due, k)
 		}
@@ -269,6 +281,17 @@ func (c *channel) finalizeFailed(k int64) time.Duration {
 // periods every tick and rescans the store every rescan interval (staged
 // segments another archiver left behind).
 func (a *Archiver) Run(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		lowerPriority() // this goroutine's thread only; it ends with the loop
+		a.run(ctx)
+	}()
+	<-done
+	return nil
+}
+
+func (a *Archiver) run(ctx context.Context) {
 	tick := time.NewTicker(a.opts.FinalizeTick)
 	defer tick.Stop()
 	lastScan := time.Time{}
@@ -283,7 +306,7 @@ func (a *Archiver) Run(ctx context.Context) error {
 		a.FinalizeDue(ctx)
 		select {
 		case <-ctx.Done():
-			return nil
+			return
 		case <-tick.C:
 		}
 	}

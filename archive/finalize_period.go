@@ -92,6 +92,8 @@ func (c *channel) finalizePeriod(ctx context.Context, k int64) error {
 		}
 	}
 	c.markFinalized(k, runs, gen)
+	end := g.SegmentTime(g.PeriodFirst(k + 1))
+	c.a.metrics.FinalizeLag.Observe(max(0, c.a.opts.Now().Sub(end).Seconds()))
 	if c.a.opts.OnFinalize != nil {
 		c.a.opts.OnFinalize(c.name, k)
 	}

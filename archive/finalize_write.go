@@ -40,6 +40,9 @@ func (c *channel) prepared(ctx context.Context, s plannedSegment, h *trackfile.H
 	if err != nil {
 		return nil, trackfile.SegmentInfo{}, nil, fmt.Errorf("staged %s: %w", s.key, err)
 	}
+	if err := c.a.pace.wait(ctx, len(raw)); err != nil {
+		return nil, trackfile.SegmentInfo{}, nil, err
+	}
 	out, info, err := trackfile.PrepareSegment(raw, h, g.SegmentIndex(s.t, h.Info.Timescale), offset)
 	if err != nil {
 		return nil, trackfile.SegmentInfo{}, nil, fmt.Errorf("staged %s: %w", s.key, err)

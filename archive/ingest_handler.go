@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"os"
 	"strings"
+
+	"github.com/reapd/reapd/blobstore"
 )
 
 // handleIngest serves POST and PUT /ingest/{channel}/{path...}: an I-MPD
@@ -63,7 +65,7 @@ func (a *Archiver) handleIngest(w http.ResponseWriter, r *http.Request) {
 		// hangs up before the answer (ffmpeg does at exit): the
 		// store writes do not follow the request's cancellation, and
 		// are bounded by StoreTimeout between reads of the body.
-		clock := newStoreClock(r.Context(), a.opts.StoreTimeout)
+		clock := newStoreClock(blobstore.WithAttemptTimeout(r.Context(), a.opts.StoreAttemptTimeout), a.opts.StoreTimeout)
 		defer clock.stop()
 		body.clock = clock
 		err = c.ingestMedia(clock, track, body, streams)

@@ -35,6 +35,8 @@ func (c *channel) ingestMedia(ctx context.Context, name string, body io.Reader, 
 		segEnd  uint64 // end of its last fragment
 		boxes   int
 	)
+	br.SetAlloc(getBuf) // boxes and segments in pooled buffers (ingest_buffers.go)
+	defer func() { putBuf(moof); putBuf(seg) }()
 	flush := func() error {
 		if len(seg) == 0 {
 			return nil
@@ -42,7 +44,11 @@ func (c *channel) ingestMedia(ctx context.Context, name string, body io.Reader, 
 		s := seg
 		seg = nil
 		defer releaseHeld(body, len(s)) // the ingest memory budget: these bytes are no longer held
-		return t.stage(ctx, s)
+		err := t.stage(ctx, s)
+		if err == nil {
+			putBuf(s) // not after a failure: an abandoned store attempt may still read it
+		}
+		return err
 	}
 	for {
 		box, err := br.Next()
@@ -53,6 +59,7 @@ func (c *channel) ingestMedia(ctx context.Context, name string, body io.Reader, 
 			return fmt.Errorf("track %s: box %d: %w", name, boxes, err)
 		}
 		boxes++
+		kept := false // box.Raw is held past this iteration (else it goes back to the pool)
 		// One segment (with what precedes its first fragment) or one header
 		// is held at a time, in every form: a long-running Streams() POST
 		// is bounded per segment, not by its whole length.
@@ -92,12 +99,15 @@ func (c *channel) ingestMedia(ctx context.Context, name string, body io.Reader, 
 			if hdr != nil || moof != nil {
 				return fail(ErrBadRequest, "track %s: moof without a header before it or without mdat", name)
 			}
-			moof = append([]byte(nil), box.Raw...) // the reader may reuse its buffer
+			moof, kept = box.Raw, true // ours: the reader never reuses it
 		case "mdat":
 			if moof == nil {
 				return fail(ErrBadRequest, "track %s: mdat without moof", name)
 			}
-			frag := append(append(prefix, moof...), box.Raw...)
+			// One copy of the media, into a pooled buffer; the boxes'
+			// own buffers go back to the pool.
+			frag := appendBufs(prefix, moof, box.Raw)
+			putBuf(moof)
 			prefix, moof = nil, nil
 			if streams && !segStyp {
 				start, at, end, err := t.startsSegment(ctx, frag, len(seg) == 0, segAt, segEnd)
@@ -112,7 +122,13 @@ func (c *channel) ingestMedia(ctx context.Context, name string, body io.Reader, 
 				}
 				segEnd = end
 			}
-			seg = append(seg, frag...)
+			if len(seg) == 0 {
+				putBuf(seg)
+				seg = frag
+			} else {
+				seg = append(seg, frag...)
+				putBuf(frag)
+			}
 		case "mfra", "free", "skip":
 			// ffmpeg's trailing mfra and padding: not part of any segment.
 			if box.Type != "mfra" && len(prefix) > 0 {
@@ -121,9 +137,12 @@ func (c *channel) ingestMedia(ctx context.Context, name string, body io.Reader, 
 		default: // prft, emsg, sidx, uuid, …: belong to the next fragment
 			if hdr != nil {
 				hdr = append(hdr, box.Raw...)
-				continue
+			} else {
+				prefix = append(prefix, box.Raw...)
 			}
-			prefix = append(prefix, box.Raw...)
+		}
+		if !kept {
+			putBuf(box.Raw) // copied where it is needed
 		}
 	}
 	if hdr != nil || moof != nil {

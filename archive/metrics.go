@@ -23,6 +23,9 @@ type Metrics struct {
 	IngestLimit    prometheus.Gauge       // the ingest memory budget (Options.IngestMemory)
 	Capped         *prometheus.CounterVec // kind: channels, tracks, mpd-versions
 	GridDecisions  *prometheus.CounterVec // what: duration, phase, contradicted
+	Channels       prometheus.Gauge       // channels open in this archiver
+	Tracks         prometheus.Gauge       // tracks open, all channels together
+	FinalizeLag    prometheus.Histogram   // seconds from a period's end to its finalizing (staging-to-finalize lag)
 }
 
 // Results counted in reapd_ingest_segments_total.
@@ -106,11 +109,18 @@ func NewMetricsWith(reg prometheus.Registerer, opts *MetricsOptions) *Metrics {
 		GridDecisions: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "reapd_grid_decisions_total",
 			Help: "Segment grid decisions learned from the segments (duration, phase) and later contradicted."},
 			[]string{"what"}),
+		Channels: prometheus.NewGauge(prometheus.GaugeOpts{Name: "reapd_channels_open",
+			Help: "Channels this archiver holds (received ingest or resumed from the store)."}),
+		Tracks: prometheus.NewGauge(prometheus.GaugeOpts{Name: "reapd_tracks_open",
+			Help: "Tracks this archiver holds, all channels together."}),
+		FinalizeLag: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "reapd_finalize_lag_seconds",
+			Help:    "Time from a storage period's end to its track files being written (negative lags, of periods complete early, count as 0).",
+			Buckets: []float64{1, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200}}),
 	}
 	if reg != nil {
 		reg.MustRegister(m.Segments, m.Bytes, m.Headers, m.MPDs, m.Rejects, m.Findings, m.DupMismatch,
 			m.StoreErrors, m.IngestDuration, m.OverBudget, m.IngestHeld, m.IngestLimit,
-			m.Capped, m.GridDecisions)
+			m.Capped, m.GridDecisions, m.Channels, m.Tracks, m.FinalizeLag)
 	}
 	return m
 }

@@ -38,6 +38,12 @@ type Options struct {
 	// default 20 s (a live encoder's retry is worth more than a long wait
 	// on a store that hangs).
 	StoreTimeout time.Duration
+	// StoreAttemptTimeout bounds one attempt of an ingest request's store
+	// write (plus its size at blobstore.AttemptMinRate): a store that
+	// hangs, rather than refusing, is answered 503 with Retry-After within
+	// about this long instead of holding the encoder for StoreTimeout.
+	// Default 2 s; negative: none.
+	StoreAttemptTimeout time.Duration
 	// IngestMemory is the process-wide budget for ingest bytes in flight:
 	// the memory of request bodies read and not yet staged (a byte read
 	// counts twice: the box reader's buffer grows by doubling). A request
@@ -67,6 +73,18 @@ type Options struct {
 	// {channel}/archive/{date}.mpd. Default DefaultArchiveWindow;
 	// negative: the whole archive (a publish then reads every index).
 	ArchiveWindow time.Duration
+	// FinalizeRate bounds how fast the finalizer reads staged segments
+	// back, in bytes per second, so that finalizing every channel's
+	// period at once does not take the store from ingest (see
+	// finalize_pace.go). 0 (default): three times the rate ingest staged
+	// bytes at lately (smoothed over about 10 s), at least 16 MiB/s; negative: no limit.
+	FinalizeRate float64
+	// FinalizeSpread spreads the channels' finalizing of a period over a
+	// window after its end: each channel's period past its end is due at
+	// a stable offset within min(FinalizeSpread, period/10) (one complete
+	// before its end, and every period after Shutdown, at once). Default
+	// 0: none.
+	FinalizeSpread time.Duration
 
 	budget *ingestBudget // set by withDefaults
 }
@@ -166,6 +184,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if x.StoreTimeout <= 0 {
 		x.StoreTimeout = 20 * time.Second
+	}
+	if x.StoreAttemptTimeout == 0 {
+		x.StoreAttemptTimeout = 2 * time.Second
 	}
 	if x.FinalizeTick <= 0 {
 		x.FinalizeTick = 500 * time.Millisecond

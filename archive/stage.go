@@ -1,11 +1,10 @@
 package archive
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"time"
 
 	"github.com/reapd/reapd/blobstore"
@@ -17,8 +16,12 @@ import (
 type stagedCopy struct {
 	variant string
 	size    int
-	sum     [sha256.Size]byte
+	sum     uint64 // maphash of the bytes: a duplicate that differs is a finding, not a security check
 }
+
+// copySeed seeds the hashes that compare redundant copies (process-wide:
+// hashes are only compared within the process).
+var copySeed = maphash.MakeSeed()
 
 // stage makes one complete media segment durable under its identity, its
 // start time on the epoch timeline (REaP 5.3 NOTE 3: the earliest
@@ -106,6 +109,7 @@ func (t *track) stage(ctx context.Context, raw []byte) error {
 	}
 	a.metrics.IngestDuration.WithLabelValues(t.c.name, "segment").Observe(time.Since(start).Seconds())
 	a.metrics.Bytes.WithLabelValues(t.c.name, t.name).Add(float64(len(raw)))
+	a.pace.noteStaged(len(raw))
 	result := ResultStaged
 	switch {
 	case name.Variant == trackfile.VariantMiss:
@@ -133,7 +137,7 @@ func (t *track) stage(ctx context.Context, raw []byte) error {
 func (t *track) counted(name trackfile.StagedName, result string, raw []byte) {
 	a := t.c.a
 	a.metrics.Segments.WithLabelValues(t.c.name, t.name, result).Inc()
-	sum := sha256.Sum256(raw)
+	sum := maphash.Bytes(copySeed, raw)
 	id := name
 	id.Variant = ""
 	t.mu.Lock()
@@ -143,7 +147,7 @@ func (t *track) counted(name trackfile.StagedName, result string, raw []byte) {
 	prev, ok := t.recent[id]
 	if result == ResultDuplicate {
 		mismatch := ok && prev.variant == trackfile.VariantReal && name.Variant == trackfile.VariantReal &&
-			(prev.size != len(raw) || !bytes.Equal(prev.sum[:], sum[:]))
+			(prev.size != len(raw) || prev.sum != sum)
 		t.mu.Unlock()
 		if mismatch {
 			a.metrics.DupMismatch.WithLabelValues(t.c.name, t.name).Inc()

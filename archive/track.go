@@ -44,6 +44,7 @@ func (c *channel) track(name string) (*track, error) {
 	if !ok {
 		t = &track{c: c, name: name, log: c.log.With("track", name), findings: map[string]bool{}}
 		c.tracks[name] = t
+		c.a.metrics.Tracks.Inc()
 	}
 	return t, nil
 }

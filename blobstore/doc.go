@@ -54,6 +54,18 @@
 // tests; it is consulted before every attempt. [Store.WithOptions] gives a
 // view of an open store with other options, e.g. a fault.
 //
+// # Deadlines and observation
+//
+// [Options].AttemptTimeout, or [WithAttemptTimeout] for the operations of
+// one context, puts a deadline on each attempt of Create, Put, Stat and
+// Delete (plus a write's size at [AttemptMinRate]): an attempt past it is
+// abandoned (a backend call stuck in a system call finishes in the
+// background) and fails with ErrUnavailable, without retries, so that a
+// caller hears of a store that hangs in seconds. [Options].Observe sees
+// every operation's duration and error (metrics). A file:// store reads
+// byte ranges from the file itself, and its readers hand the file to an
+// io.ReaderFrom (sendfile to an HTTP response).
+//
 // # Listing
 //
 // [Store.List] returns all objects under a prefix in byte-wise key order;

@@ -85,7 +85,7 @@ func (f *fsRoot) write(ctx context.Context, key string, replace bool, fill func(
 		_ = tmp.Close()
 		_ = os.Remove(tmp.Name()) // after os.Link, the object keeps its own name
 	}()
-	if err := fill(struct{ io.Writer }{tmp}); err != nil {
+	if err := fill(newFlushingWriter(tmp)); err != nil {
 		return err
 	}
 	if err := tmp.Sync(); err != nil {

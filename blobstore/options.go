@@ -22,6 +22,9 @@ const (
 const (
 	DefaultMaxAttempts = 3
 	DefaultRetryDelay  = 50 * time.Millisecond
+	// AttemptMinRate is the slowest transfer an attempt's deadline
+	// allows for: a write of n bytes gets AttemptTimeout + n/AttemptMinRate.
+	AttemptMinRate = 8 << 20
 )
 
 // Options tunes Open; nil means defaults.
@@ -45,6 +48,29 @@ type Options struct {
 	// further attempt, up to four times RetryDelay. 0 means
 	// DefaultRetryDelay.
 	RetryDelay time.Duration
+
+	// AttemptTimeout bounds one attempt of Create, Put, Stat and Delete (a
+	// write gets AttemptTimeout + size/AttemptMinRate); [WithAttemptTimeout]
+	// sets it for the operations of one context instead. A store that hangs
+	// rather than refusing fails the attempt with ErrUnavailable, which is
+	// not retried, so that a caller (an encoder waiting for its answer)
+	// hears about it in seconds. An attempt that runs past its deadline
+	// is abandoned: a backend call that does not heed its context
+	// (a file system stuck in a write) finishes in the background, and its
+	// outcome is dropped; the data of a write must not be reused until
+	// then, so callers must not recycle a buffer whose write failed.
+	// Streams (CreateFrom, NewRangeReader), Get and List have no such
+	// deadline (their size is not known up front). 0 (default): none; a
+	// loaded disk may take seconds for an fsync, which a caller that can
+	// wait (the finalizer) should wait for.
+	AttemptTimeout time.Duration
+
+	// Observe, when set, is called after every operation (all its
+	// attempts) with its duration and its error (nil, or an *Error whose
+	// category tells what failed): for metrics of store latency and
+	// errors by operation. It is called from many goroutines at once and
+	// must be quick.
+	Observe func(op Op, d time.Duration, err error)
 }
 
 // Attrs are an object's attributes.

@@ -23,6 +23,13 @@ func (s *Store) NewRangeReader(ctx context.Context, key string, offset, length i
 	}
 	var rc io.ReadCloser
 	err := s.do(ctx, OpRead, key, true, func(ctx context.Context) error {
+		if s.fs != nil {
+			r, err := s.fs.openRange(key, offset, length)
+			if err == nil {
+				rc = &classified{ReadCloser: r, ctx: ctx, key: key}
+			}
+			return err
+		}
 		r, err := s.b.NewRangeReader(ctx, key, offset, length, nil)
 		if err == nil {
 			rc = &reader{r: r, ctx: ctx, key: key}
@@ -63,6 +70,31 @@ func (r *reader) Close() error {
 		return classify(r.ctx, OpRead, r.key, err)
 	}
 	return nil
+}
+
+// classified classifies the errors of a file reader, and passes its
+// WriteTo on (see fileReader).
+type classified struct {
+	io.ReadCloser
+	ctx context.Context
+	key string
+}
+
+func (r *classified) Read(p []byte) (int, error) {
+	n, err := r.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		return n, classify(r.ctx, OpRead, r.key, err)
+	}
+	return n, err
+}
+
+// WriteTo writes the rest to w (sendfile to an HTTP response).
+func (r *classified) WriteTo(w io.Writer) (int64, error) {
+	n, err := r.ReadCloser.(io.WriterTo).WriteTo(w)
+	if err != nil {
+		return n, classify(r.ctx, OpRead, r.key, err)
+	}
+	return n, nil
 }
 
 // eofReader is an empty reader.

@@ -2,6 +2,7 @@ package blobstore
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"time"
 )
@@ -12,13 +13,30 @@ import (
 // retried with backoff when retry is true, at most MaxAttempts times in
 // all. The returned error is nil or an *Error.
 func (s *Store) do(ctx context.Context, op Op, key string, retry bool, fn func(ctx context.Context) error) error {
+	return s.doWithin(ctx, op, key, retry, 0, fn)
+}
+
+// doWithin is do with a deadline of limit on each attempt (0: none; see
+// runTimed), Fault included.
+func (s *Store) doWithin(ctx context.Context, op Op, key string, retry bool, limit time.Duration, fn func(ctx context.Context) error) error {
+	if s.observe == nil {
+		return s.tries(ctx, op, key, retry, limit, fn)
+	}
+	start := time.Now()
+	err := s.tries(ctx, op, key, retry, limit, fn)
+	s.observe(op, time.Since(start), err)
+	return err
+}
+
+// tries runs the attempts of doWithin.
+func (s *Store) tries(ctx context.Context, op Op, key string, retry bool, limit time.Duration, fn func(ctx context.Context) error) error {
 	attempts := s.maxAttempts
 	if !retry {
 		attempts = 1
 	}
 	delay := s.retryDelay
 	for i := 1; ; i++ {
-		e := s.attempt(ctx, op, key, fn)
+		e := s.attempt(ctx, op, key, limit, fn)
 		if e == nil {
 			return nil
 		}
@@ -37,19 +55,32 @@ func (s *Store) do(ctx context.Context, op Op, key string, retry bool, fn func(c
 }
 
 // attempt is one try of do.
-func (s *Store) attempt(ctx context.Context, op Op, key string, fn func(ctx context.Context) error) *Error {
+func (s *Store) attempt(ctx context.Context, op Op, key string, limit time.Duration, fn func(ctx context.Context) error) *Error {
 	if s.closed.Load() {
 		return newError(op, key, ErrUnavailable, "store is closed")
 	}
 	if err := ctx.Err(); err != nil {
 		return &Error{Op: op, Key: key, Err: err}
 	}
-	if s.fault != nil {
-		if err := s.fault(op, key); err != nil {
-			return classify(ctx, op, key, err)
+	call := func(ctx context.Context) error {
+		if s.fault != nil {
+			if err := s.fault(op, key); err != nil {
+				return faulted{err}
+			}
 		}
+		return fn(ctx)
 	}
-	if err := fn(ctx); err != nil {
+	var err error
+	if limit > 0 {
+		err = runTimed(ctx, limit, call)
+	} else {
+		err = call(ctx)
+	}
+	var f faulted
+	if errors.As(err, &f) {
+		return classify(ctx, op, key, f.err)
+	}
+	if err != nil {
 		if s.closed.Load() {
 			// gocloud reports a closed bucket as FailedPrecondition, which
 			// must not read as ErrExists.
@@ -68,3 +99,9 @@ func jitter(d time.Duration) time.Duration {
 	}
 	return d*3/4 + rand.N(d/2+1)
 }
+
+// faulted carries an error of Options.Fault out of an attempt: it is
+// classified as it is, whatever the state of the store.
+type faulted struct{ err error }
+
+func (f faulted) Error() string { return f.err.Error() }

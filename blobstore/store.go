@@ -19,6 +19,8 @@ type Store struct {
 	fault       func(Op, string) error
 	maxAttempts int
 	retryDelay  time.Duration
+	attemptMax  time.Duration // <= 0: none
+	observe     func(Op, time.Duration, error)
 }
 
 // conn is what the views of one store ([Store.WithOptions]) share.
@@ -67,6 +69,8 @@ func (s *Store) setOptions(opts *Options) {
 	if s.retryDelay <= 0 {
 		s.retryDelay = DefaultRetryDelay
 	}
+	s.attemptMax = opts.AttemptTimeout
+	s.observe = opts.Observe
 }
 
 // URL returns the URL the store was opened with, without credentials.
@@ -87,7 +91,7 @@ func (s *Store) Create(ctx context.Context, key string, data []byte) error {
 	if err := s.checkKey(OpCreate, key); err != nil {
 		return err
 	}
-	return s.do(ctx, OpCreate, key, true, func(ctx context.Context) error {
+	return s.doTimed(ctx, OpCreate, key, len(data), func(ctx context.Context) error {
 		if s.fs != nil {
 			return s.fs.write(ctx, key, false, writeBytes(data))
 		}
@@ -149,7 +153,7 @@ func (s *Store) Put(ctx context.Context, key string, data []byte) error {
 	if err := s.checkKey(OpPut, key); err != nil {
 		return err
 	}
-	return s.do(ctx, OpPut, key, true, func(ctx context.Context) error {
+	return s.doTimed(ctx, OpPut, key, len(data), func(ctx context.Context) error {
 		if s.fs != nil {
 			return s.fs.write(ctx, key, true, writeBytes(data))
 		}
@@ -180,7 +184,7 @@ func (s *Store) Stat(ctx context.Context, key string) (Attrs, error) {
 		return Attrs{}, err
 	}
 	var a Attrs
-	err := s.do(ctx, OpStat, key, true, func(ctx context.Context) error {
+	err := s.doTimed(ctx, OpStat, key, 0, func(ctx context.Context) error {
 		ba, err := s.b.Attributes(ctx, key)
 		if err != nil {
 			return err
@@ -196,7 +200,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := s.checkKey(OpDelete, key); err != nil {
 		return err
 	}
-	err := s.do(ctx, OpDelete, key, true, func(ctx context.Context) error {
+	err := s.doTimed(ctx, OpDelete, key, 0, func(ctx context.Context) error {
 		if s.fs != nil {
 			return s.fs.delete(key)
 		}

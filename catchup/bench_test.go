@@ -1,6 +1,7 @@
 package catchup
 
 import (
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -134,7 +135,8 @@ func BenchmarkCatchupManifest24h(b *testing.B) {
 // of the two throughputs is the target (≥ 0.8). Served over loopback HTTP
 // is reported too, for information (it adds the kernel's TCP copy).
 func BenchmarkCatchupSegmentThroughput(b *testing.B) {
-	s := newSynth(b, "file://"+b.TempDir(), gridHour)
+	dir := b.TempDir()
+	s := newSynth(b, "file://"+dir, gridHour)
 	big := trackfiletest.Track{ID: 1, Timescale: 48000, SampleDur: 960, SamplesPerSegment: 100, SampleSize: 2500}
 	rt := s.newRealTrack("big", big)
 	n0 := s.n(0)
@@ -150,6 +152,10 @@ func BenchmarkCatchupSegmentThroughput(b *testing.B) {
 	httpSrv := httptest.NewServer(h)
 	defer httpSrv.Close()
 	client := httpSrv.Client()
+	// The HTTP baseline: a plain static file server over the same track
+	// file, asked for the same byte ranges.
+	static := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	defer static.Close()
 	buf := make([]byte, 64<<10) // the size of the handler's copy buffer
 	var direct, handler, loopback time.Duration
 	var total int64
@@ -172,24 +178,43 @@ func BenchmarkCatchupSegmentThroughput(b *testing.B) {
 			direct, handler = direct+t1.Sub(t0), handler+time.Since(t1)
 		}
 	}
-	// Loopback HTTP, for information, over as many rounds.
+	// Loopback HTTP, reapd and the static file server in turns, over as
+	// many rounds.
+	get := func(url, rng string) {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		if rng != "" {
+			req.Header.Set("Range", rng)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.CopyBuffer(writerOnly{}, resp.Body, buf)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusPartialContent {
+			b.Fatalf("GET %s (%s): %d", url, rng, resp.StatusCode)
+		}
+	}
+	var staticTime time.Duration
 	for range total / run.Size {
 		t0 := time.Now()
 		for _, u := range urls {
-			resp, err := client.Get(httpSrv.URL + u)
-			if err != nil {
-				b.Fatal(err)
-			}
-			_, _ = io.CopyBuffer(writerOnly{}, resp.Body, buf)
-			resp.Body.Close()
+			get(httpSrv.URL+u, "")
 		}
-		loopback += time.Since(t0)
+		t1 := time.Now()
+		for _, r := range refs {
+			get(static.URL+"/"+run.Key, fmt.Sprintf("bytes=%d-%d", r.Offset, r.Offset+r.Size-1))
+		}
+		loopback, staticTime = loopback+t1.Sub(t0), staticTime+time.Since(t1)
 	}
 	mbps := func(d time.Duration) float64 { return float64(total) / d.Seconds() / 1e6 }
 	b.ReportMetric(mbps(direct), "store-MB/s")
 	b.ReportMetric(mbps(handler), "served-MB/s")
 	b.ReportMetric(direct.Seconds()/handler.Seconds(), "ratio")
 	b.ReportMetric(direct.Seconds()/loopback.Seconds(), "loopback-ratio")
+	b.ReportMetric(mbps(staticTime), "static-http-MB/s")
+	b.ReportMetric(mbps(loopback), "http-MB/s")
+	b.ReportMetric(staticTime.Seconds()/loopback.Seconds(), "http-ratio")
 	b.ReportMetric(0, "ns/op")
 }
 

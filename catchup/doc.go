@@ -60,7 +60,10 @@
 // dozen small objects at most and never a track file head. Staged
 // segments are listed only when a window reaches the open period; their
 // keys say their start and duration, so no staged object is read to list
-// it.
+// it. The index listing is one refresh flight at a time, outside the
+// channel's lock (timeindex_refresh.go): requests that need it wait and
+// may leave when their context ends; requests with a fresh view do not
+// wait.
 //
 // # Clips
 //

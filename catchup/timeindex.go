@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/reapd/reapd/blobstore"
 	"github.com/reapd/reapd/smpd"
 	"github.com/reapd/reapd/trackfile"
 )
@@ -39,6 +38,8 @@ type channelIndex struct {
 	staged    *stagedView
 	stagedAt  time.Time
 	layouts   map[string]*stagedLayout // how staged segments normalize, by key (see segment_staged.go)
+	flight    *indexFlight             // the index refresh in flight (timeindex_refresh.go)
+	gen       int                      // bumped by invalidate
 }
 
 // view is what one request sees of a channel: a consistent snapshot.
@@ -108,6 +109,7 @@ func (s *Server) channel(ctx context.Context, name string) (*channelIndex, error
 func (c *channelIndex) invalidate() {
 	c.mu.Lock()
 	c.stale = true
+	c.gen++
 	c.staged = nil
 	c.mu.Unlock()
 }
@@ -121,14 +123,12 @@ func (c *channelIndex) view(ctx context.Context, kLo, kHi int64, mode stagedMode
 // viewAged is view with a listing at most maxAge old (or invalidated).
 func (c *channelIndex) viewAged(ctx context.Context, kLo, kHi int64, mode stagedMode, maxAge time.Duration) (*view, error) {
 	c.mu.Lock()
+	if err := c.freshIndexLocked(ctx, maxAge); err != nil {
+		c.mu.Unlock()
+		return nil, err
+	}
 	now := c.s.opts.Now()
 	ttl := c.s.opts.IndexTTL
-	if c.stale || now.Sub(c.listedAt) >= maxAge || c.listedAt.After(now) {
-		if err := c.listIndexLocked(ctx); err != nil {
-			c.mu.Unlock()
-			return nil, err
-		}
-	}
 	want := mode == stagedAlways
 	if mode == stagedAuto {
 		want = len(c.ks) == 0 || kHi >= c.ks[len(c.ks)-1]
@@ -204,12 +204,9 @@ func (c *channelIndex) grid(ctx context.Context) (trackfile.Grid, error) {
 // gridAged is grid with a listing at most maxAge old (or invalidated).
 func (c *channelIndex) gridAged(ctx context.Context, maxAge time.Duration) (trackfile.Grid, error) {
 	c.mu.Lock()
-	now := c.s.opts.Now()
-	if c.stale || now.Sub(c.listedAt) >= maxAge || c.listedAt.After(now) {
-		if err := c.listIndexLocked(ctx); err != nil {
-			c.mu.Unlock()
-			return trackfile.Grid{}, err
-		}
+	if err := c.freshIndexLocked(ctx, maxAge); err != nil {
+		c.mu.Unlock()
+		return trackfile.Grid{}, err
 	}
 	timing := c.timing
 	var key string
@@ -248,76 +245,6 @@ func (c *channelIndex) viewWindow(ctx context.Context, w Window, mode stagedMode
 		kHi = g.Period(g.SegmentAt(w.End) + 1)
 	}
 	return c.view(ctx, kLo, kHi, mode)
-}
-
-// listIndexLocked lists the period index objects, reads the channel
-// timing and picks up a new I-MPD.
-func (c *channelIndex) listIndexLocked(ctx context.Context) error {
-	st := c.s.store
-	m := c.s.metrics.StoreReads
-	objs, err := st.List(ctx, trackfile.IndexPrefix(c.name))
-	m.WithLabelValues("list").Inc()
-	if err != nil {
-		return fmt.Errorf("list period indexes of %s: %w", c.name, err)
-	}
-	periods := map[int64][]string{}
-	for _, o := range objs {
-		if k, ok := indexPeriod(path.Base(o.Key)); ok {
-			periods[k] = append(periods[k], o.Key)
-		}
-	}
-	ks := make([]int64, 0, len(periods))
-	for k, keys := range periods {
-		ks = append(ks, k)
-		slices.SortFunc(keys, compareIndexKeys)
-	}
-	slices.Sort(ks)
-
-	raw, err := st.Get(ctx, trackfile.TimingKey(c.name))
-	m.WithLabelValues("timing").Inc()
-	var timing *trackfile.ChannelTiming
-	switch {
-	case errors.Is(err, blobstore.ErrNotFound):
-	case err != nil:
-		return fmt.Errorf("channel timing of %s: %w", c.name, err)
-	default:
-		if t, err := trackfile.UnmarshalTiming(raw); err == nil {
-			timing = &t
-		} else {
-			c.s.log.Warn("ignoring malformed channel timing", "channel", c.name, "err", err)
-		}
-	}
-	if err := c.loadIngestLocked(ctx); err != nil {
-		return err
-	}
-	c.periods, c.ks, c.timing = periods, ks, timing
-	c.listedAt, c.stale = c.s.opts.Now(), false
-	return nil
-}
-
-// loadIngestLocked reads the latest I-MPD when a new version appeared.
-func (c *channelIndex) loadIngestLocked(ctx context.Context) error {
-	objs, err := c.s.store.List(ctx, c.name+"/ingest/")
-	c.s.metrics.StoreReads.WithLabelValues("list").Inc()
-	if err != nil {
-		return fmt.Errorf("list I-MPDs of %s: %w", c.name, err)
-	}
-	if len(objs) == 0 || objs[len(objs)-1].Key == c.ingestKey {
-		return nil
-	}
-	key := objs[len(objs)-1].Key
-	raw, err := c.s.store.Get(ctx, key)
-	c.s.metrics.StoreReads.WithLabelValues("mpd").Inc()
-	if err != nil {
-		return fmt.Errorf("I-MPD of %s: %w", c.name, err)
-	}
-	m, err := smpd.ParseIngestMPD(raw)
-	if err != nil {
-		c.s.log.Warn("ignoring unparseable I-MPD", "key", key, "err", err)
-		m = nil
-	}
-	c.ingestKey, c.ingest = key, m
-	return nil
 }
 
 // indexPeriod parses "{k}.json" or "{k}-{suffix}.json".

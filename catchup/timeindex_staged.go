@@ -195,12 +195,10 @@ func (c *channelIndex) lastHeader(ctx context.Context, track string) (string, er
 func (c *channelIndex) stagedAged(ctx context.Context, maxAge time.Duration) (*stagedView, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	now := c.s.opts.Now()
-	if c.stale || now.Sub(c.listedAt) >= maxAge || c.listedAt.After(now) {
-		if err := c.listIndexLocked(ctx); err != nil {
-			return nil, err
-		}
+	if err := c.freshIndexLocked(ctx, maxAge); err != nil {
+		return nil, err
 	}
+	now := c.s.opts.Now()
 	if c.staged == nil || now.Sub(c.stagedAt) >= maxAge || c.stagedAt.After(now) {
 		sv, err := c.listStagedLocked(ctx)
 		if err != nil {

@@ -1,6 +1,7 @@
 package netguard
 
 import (
+	"io"
 	"net/http"
 	"time"
 )
@@ -32,6 +33,32 @@ func (w *writer) WriteHeader(code int) {
 func (w *writer) Write(p []byte) (int, error) {
 	w.extend()
 	return w.ResponseWriter.Write(p)
+}
+
+// readChunk is how much of a file ReadFrom sends per deadline extension.
+const readChunk = 1 << 20
+
+// ReadFrom sends r through the response's own ReadFrom (sendfile for a
+// file range), a chunk at a time so that the write deadline moves as the
+// client reads, as it does for Write.
+func (w *writer) ReadFrom(r io.Reader) (int64, error) {
+	rf, ok := w.ResponseWriter.(io.ReaderFrom)
+	lr, isRange := r.(*io.LimitedReader)
+	if !ok || !isRange {
+		return io.Copy(struct{ io.Writer }{w}, r)
+	}
+	var total int64
+	for lr.N > 0 {
+		w.extend()
+		chunk := &io.LimitedReader{R: lr.R, N: min(lr.N, readChunk)}
+		n, err := rf.ReadFrom(chunk)
+		total += n
+		lr.N -= n
+		if err != nil || n == 0 {
+			return total, err
+		}
+	}
+	return total, nil
 }
 
 // Flush flushes the response (http.Flusher).

@@ -25,6 +25,7 @@ type Box struct {
 // later concatenated into a storage track file, so BoxReader rejects it.
 type BoxReader struct {
 	r      io.Reader
+	alloc  func(n int) []byte // nil: make
 	maxBox int64
 	off    int64 // stream offset of the next box
 	n      int   // boxes returned so far
@@ -37,6 +38,14 @@ type BoxReader struct {
 func NewBoxReader(r io.Reader, maxBox int64) *BoxReader {
 	return &BoxReader{r: r, maxBox: maxBox}
 }
+
+// SetAlloc makes the reader take the first buffer of each box from alloc
+// (a slice with capacity at least n, e.g. from a pool) instead of
+// allocating it; alloc may return nil to decline. It is asked for no more
+// than the reader would allocate itself before the bytes arrive (the box,
+// up to 1 MiB); a larger box grows into buffers of the reader's own. The
+// caller owns every box's Raw and may recycle it once done with it.
+func (br *BoxReader) SetAlloc(alloc func(n int) []byte) { br.alloc = alloc }
 
 // Offset returns the stream offset of the next box: after Next returned a
 // box, Offset()-len(box.Raw) is where that box started.
@@ -97,7 +106,7 @@ func (br *BoxReader) next() (Box, error) {
 	if (br.maxBox > 0 && size > uint64(br.maxBox)) || size > uint64(maxInt) {
 		return Box{}, fmt.Errorf("%w: box %q at offset %d has size %d, limit %d", ErrTooLarge, typ, br.off, size, br.maxBox)
 	}
-	raw, err := readBody(br.r, hdr[:hdrLen], int(size))
+	raw, err := readBody(br.r, hdr[:hdrLen], int(size), br.alloc)
 	if err != nil {
 		return Box{}, br.readErr(err, typ, fmt.Sprintf("body (%d of %d bytes)", len(raw), size))
 	}
@@ -119,17 +128,25 @@ const maxInt = int(^uint(0) >> 1)
 const readChunk = 1 << 20
 
 // readBody reads size bytes in total (the header already read included),
-// growing the buffer as data arrives. On error it returns what was read.
-func readBody(r io.Reader, hdr []byte, size int) ([]byte, error) {
-	buf := make([]byte, len(hdr), min(size, readChunk))
-	copy(buf, hdr)
+// growing the buffer as data arrives (or into one buffer of alloc). On
+// error it returns what was read.
+func readBody(r io.Reader, hdr []byte, size int, alloc func(int) []byte) ([]byte, error) {
+	n0 := min(size, readChunk)
+	var buf []byte
+	if alloc != nil {
+		buf = alloc(n0)
+	}
+	if cap(buf) < n0 {
+		buf = make([]byte, 0, n0)
+	}
+	buf = append(buf[:0], hdr...)
 	for len(buf) < size {
 		if len(buf) == cap(buf) {
 			nb := make([]byte, len(buf), min(size, 2*cap(buf)))
 			copy(nb, buf)
 			buf = nb
 		}
-		n, err := io.ReadFull(r, buf[len(buf):cap(buf)])
+		n, err := io.ReadFull(r, buf[len(buf):min(cap(buf), size)])
 		buf = buf[:len(buf)+n]
 		if err != nil {
 			return buf, err

@@ -139,3 +139,31 @@ func TestBoxReaderReadError(t *testing.T) {
 		t.Fatalf("err = %v, want the reader's error (not malformed)", err)
 	}
 }
+
+// TestBoxReaderAllocOversized reads every case with SetAlloc handing out
+// buffers larger than asked for and full of stale bytes (a pool): the
+// boxes are the same, each read to its own size.
+func TestBoxReaderAllocOversized(t *testing.T) {
+	stale := func(n int) []byte { return bytes.Repeat([]byte{0xEE}, n+5000)[:7] }
+	for _, c := range inputCases(t) {
+		if c.stream != nil {
+			continue
+		}
+		br := NewBoxReader(iotest.HalfReader(bytes.NewReader(c.in)), caseMaxBox)
+		br.SetAlloc(stale)
+		var all []byte
+		for {
+			b, err := br.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			all = append(all, b.Raw...)
+		}
+		if !bytes.Equal(all, c.in) {
+			t.Fatalf("%s: boxes do not concatenate to the input", c.name)
+		}
+	}
+}

@@ -40,6 +40,9 @@ type serveFlags struct {
 	maxMetricChannels, maxMetricTracks           int
 	readyzInterval, storeTimeout                 time.Duration
 	archiveWindow                                time.Duration
+	pprof                                        string
+	finalizeRate                                 byteSize
+	finalizeSpread, storeAttempt                 time.Duration
 }
 
 func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, *flag.FlagSet, error) {
@@ -82,6 +85,10 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, *flag.FlagSe
 	fs.DurationVar(&f.storeTimeout, "store-timeout", 20*time.Second, "longest an ingest request may wait on the store at a stretch (503 after); a long-running POST may last for ever")
 	fs.DurationVar(&f.readyzInterval, "readyz-interval", 5*time.Second, "how often /readyz writes its canary object to the store (results in between are cached)")
 	fs.DurationVar(&f.archiveWindow, "archive-window", archive.DefaultArchiveWindow, "how far back from the newest storage period {channel}/archive.mpd reaches; older periods are in the day S-MPDs {channel}/archive/{date}.mpd (negative: the whole archive, whose publish cost grows with its age)")
+	fs.Var(&f.finalizeRate, "finalize-rate", "most bytes per second the finalizer reads staged segments back (e.g. 64MiB); default 3x the rate ingest stages, at least 16MiB")
+	fs.DurationVar(&f.finalizeSpread, "finalize-spread", 5*time.Minute, "spread the channels' finalizing of a period over this window after its end (at most a tenth of the period; 0: all at once)")
+	fs.DurationVar(&f.storeAttempt, "store-attempt-timeout", 2*time.Second, "longest one try of an ingest store write may take (plus its size at 8 MiB/s): a store that hangs is answered 503 with Retry-After after it (negative: none)")
+	fs.StringVar(&f.pprof, "pprof", "", "serve net/http/pprof on this address, a listener of its own (e.g. 127.0.0.1:6060); default none")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: reapd serve [flags]\n\nReceives DASH-IF live ingest under /ingest/{channel}/, archives it, and serves\ncatch-up (/catchup/{channel}/manifest.mpd|master.m3u8?start=&end=), the browse\nAPI (/api/channels…), /metrics, /healthz and /readyz.\n\nSizes take a unit: 512MiB, 1KiB, 64MB (or plain bytes).\n\nFlags:\n")
 		fs.PrintDefaults()

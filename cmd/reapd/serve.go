@@ -64,6 +64,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		log.Warn("--ingest-memory cannot hold a segment of --max-segment-bytes: such segments will be refused with 503",
 			"ingest-memory", f.ingestMemory.String(), "needed", need)
 	}
+	setMemoryLimit(int64(f.ingestMemory))
+	_, stopPprof, err := startPprof(f.pprof, log)
+	if err != nil {
+		return err
+	}
+	defer stopPprof()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	configured := make([]string, 0, len(opts.Channels))
@@ -74,7 +80,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	opts.Metrics = archive.NewMetricsWith(reg, &archive.MetricsOptions{MaxChannels: f.maxMetricChannels,
 		MaxTracks: f.maxMetricTracks, Channels: configured})
 
-	store, err := blobstore.Open(ctx, f.store, nil)
+	store, err := blobstore.Open(ctx, f.store, &blobstore.Options{Observe: storeMetrics(reg)})
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
@@ -170,7 +176,8 @@ func archiveOptions(f *serveFlags, fc *fileConfig) (*archive.Options, error) {
 	opts := &archive.Options{Defaults: base, Channels: map[string]archive.ChannelConfig{},
 		NoAutoCreate: f.noAutoCreate, MaxSegmentBytes: f.maxSegment, ClaimLease: f.claimLease,
 		IngestMemory: int64(f.ingestMemory), MaxAhead: f.maxAhead, MaxChannels: f.maxChannels,
-		MaxTracks: f.maxTracks, MaxMPDVersions: f.maxMPDVersion, StoreTimeout: f.storeTimeout, ArchiveWindow: f.archiveWindow}
+		MaxTracks: f.maxTracks, MaxMPDVersions: f.maxMPDVersion, StoreTimeout: f.storeTimeout, ArchiveWindow: f.archiveWindow,
+		FinalizeRate: float64(f.finalizeRate), FinalizeSpread: f.finalizeSpread, StoreAttemptTimeout: f.storeAttempt}
 	if fc.AutoCreate != nil && !*fc.AutoCreate {
 		opts.NoAutoCreate = true
 	}
