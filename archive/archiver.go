@@ -35,6 +35,7 @@ type Archiver struct {
 	stopRun  context.CancelFunc // stops the finalizer started by Start
 	runDone  chan struct{}      // closed when that finalizer has returned
 
+	passes    atomic.Int64 // passes of the finalizer loop done (tests wait on it)
 	closeOnce sync.Once
 	closeErr  error
 }

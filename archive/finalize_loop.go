@@ -304,6 +304,7 @@ func (a *Archiver) run(ctx context.Context) {
 			}
 		}
 		a.FinalizeDue(ctx)
+		a.passes.Add(1)
 		select {
 		case <-ctx.Done():
 			return
@@ -320,6 +321,9 @@ func (a *Archiver) FinalizeDue(ctx context.Context) {
 		}
 		for _, k := range c.duePeriods(a.opts.Now()) {
 			err := c.finalizePeriod(ctx, k)
+			if ctx.Err() != nil {
+				return // stopped (Close): not a failure, no backoff; Close flushes what is due
+			}
 			if errors.Is(err, errClaimed) {
 				c.finalizeFailed(k) // look again shortly: the holder finishes or its claim goes stale
 				continue

@@ -22,6 +22,14 @@ func TestCloseDrainsIngestStopsTheFinalizerAndFlushesDuePeriods(t *testing.T) {
 	r.a.Start(ctx)
 	r.a.Start(ctx) // a second Start is a no-op
 	cancel()       // the finalizer outlives the start context; Close stops it
+	// Wait for the finalizer's first pass (its next is an hour away), so
+	// that only Close can finalize what is sent now.
+	for deadline := time.Now().Add(30 * time.Second); r.a.passes.Load() == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the finalizer made no pass in 30 s")
+		}
+		time.Sleep(time.Millisecond) // polling the condition, not waiting for time
+	}
 	sendHeader(r)
 	for i := int64(0); i < periodN; i++ {
 		r.mustSend("POST", fmt.Sprintf("/ingest/ch1/a/%d.cmfa", i), segAt(n0+i))
