@@ -90,7 +90,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, *flag.FlagSe
 	fs.DurationVar(&f.storeAttempt, "store-attempt-timeout", 2*time.Second, "longest one try of an ingest store write may take (plus its size at 8 MiB/s): a store that hangs is answered 503 with Retry-After after it (negative: none)")
 	fs.StringVar(&f.pprof, "pprof", "", "serve net/http/pprof on this address, a listener of its own (e.g. 127.0.0.1:6060); default none")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: reapd serve [flags]\n\nReceives DASH-IF live ingest under /ingest/{channel}/, archives it, and serves\ncatch-up (/catchup/{channel}/manifest.mpd|master.m3u8?start=&end=), the browse\nAPI (/api/channels…), /metrics, /healthz and /readyz.\n\nSizes take a unit: 512MiB, 1KiB, 64MB (or plain bytes).\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage: reapd serve [flags]\n\nReceives DASH-IF live ingest under /ingest/{channel}/, archives it, and serves\nthe web page (/), catch-up (/catchup/{channel}/manifest.mpd|master.m3u8|clip.mp4\n?start=&end=), the browse API (/api/channels…), recordings (/api/recordings),\nholds (/api/holds), export jobs (/api/exports), /metrics, /healthz and /readyz.\nRecording schedules and retention are set per channel in the --config file.\n\nSizes take a unit: 512MiB, 1KiB, 64MB (or plain bytes).\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
