@@ -7,7 +7,6 @@ import (
 	"math"
 	"path"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -245,19 +244,6 @@ func (c *channelIndex) viewWindow(ctx context.Context, w Window, mode stagedMode
 		kHi = g.Period(g.SegmentAt(w.End) + 1)
 	}
 	return c.view(ctx, kLo, kHi, mode)
-}
-
-// indexPeriod parses "{k}.json" or "{k}-{suffix}.json".
-func indexPeriod(base string) (int64, bool) {
-	name, ok := strings.CutSuffix(base, ".json")
-	if !ok {
-		return 0, false
-	}
-	if i := strings.IndexByte(name[min(1, len(name)):], '-'); i >= 0 {
-		name = name[:i+1]
-	}
-	k, err := strconv.ParseInt(name, 10, 64)
-	return k, err == nil
 }
 
 // compareIndexKeys orders a period's index objects: the first finalize

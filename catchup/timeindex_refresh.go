@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path"
 	"slices"
 	"time"
 
@@ -124,7 +123,7 @@ func (c *channelIndex) listIndex(ctx context.Context, ingestKey string) (*indexL
 	}
 	l := &indexListing{periods: map[int64][]string{}}
 	for _, o := range objs {
-		if k, ok := indexPeriod(path.Base(o.Key)); ok {
+		if k, ok := trackfile.IndexKeyPeriod(o.Key); ok {
 			l.periods[k] = append(l.periods[k], o.Key)
 		}
 	}
