@@ -83,6 +83,13 @@ func hlsMedia(p *presentation, tl *trackTimeline, base, q string) ([]byte, error
 	if tag := startTag(p); tag != nil {
 		pl.Custom = m3u8.CustomMap{tag.TagName(): tag}
 	}
+	// The URIs of all segments are written into one buffer and cut from
+	// one string, and the segments come from the library's pool: a 24 h
+	// playlist holds 43,200 segments, and an allocation or two for each
+	// made the garbage collector most of a request's time (and its tail).
+	var uris []byte
+	var segs []*m3u8.MediaSegment
+	var ends []int // where each segment's URI ends in uris
 	for i, per := range p.periods {
 		pt := per.track(tl)
 		if pt == nil {
@@ -92,11 +99,17 @@ func hlsMedia(p *presentation, tl *trackTimeline, base, q string) ([]byte, error
 		ts := pt.tl.segInfo(&pt.segs[0]).Timescale
 		hash := pt.tl.hash(&pt.segs[0])
 		mp := &m3u8.Map{URI: base + initPath(tl.name, hash) + q}
-		dir := []byte(base + segmentDir(tl.name, hash, mts))
+		dir := base + segmentDir(tl.name, hash, mts)
+		if uris == nil {
+			uris = make([]byte, 0, capacity*(len(dir)+len(".m4s")+20+len(q)))
+			segs, ends = make([]*m3u8.MediaSegment, 0, capacity), make([]int, 0, capacity)
+		}
 		for j := range pt.segs {
 			sg := &pt.segs[j]
-			uri := append(append(strconv.AppendUint(dir, scaleTicks(sg.t, ts, mts), 10), ".m4s"...), q...)
-			ms := &m3u8.MediaSegment{URI: string(uri), Duration: float64(sg.d) / float64(ts), Map: mp}
+			uris = append(strconv.AppendUint(append(uris, dir...), scaleTicks(sg.t, ts, mts), 10), ".m4s"...)
+			uris = append(uris, q...)
+			ms := m3u8.GetSegment()
+			ms.Duration, ms.Map = float64(sg.d)/float64(ts), mp
 			if j == 0 {
 				ms.Discontinuity = i > 0
 				ms.ProgramDateTime = time.UnixMilli(ticksToMs(sg.t, ts)).UTC()
@@ -104,7 +117,12 @@ func hlsMedia(p *presentation, tl *trackTimeline, base, q string) ([]byte, error
 			if err := pl.AppendSegment(ms); err != nil {
 				return nil, err
 			}
+			segs, ends = append(segs, ms), append(ends, len(uris))
 		}
+	}
+	all, from := string(uris), 0
+	for k, ms := range segs {
+		ms.URI, from = all[from:ends[k]], ends[k]
 	}
 	if !p.dynamic {
 		pl.Close()
