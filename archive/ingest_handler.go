@@ -68,7 +68,11 @@ func (a *Archiver) handleIngest(w http.ResponseWriter, r *http.Request) {
 		clock := newStoreClock(blobstore.WithAttemptTimeout(r.Context(), a.opts.StoreAttemptTimeout), a.opts.StoreTimeout)
 		defer clock.stop()
 		body.clock = clock
-		err = c.ingestMedia(clock, track, body, streams)
+		if !streams && r.ContentLength > 0 {
+			err = c.ingestObject(clock, track, body, r.ContentLength)
+		} else {
+			err = c.ingestMedia(clock, track, body, streams)
+		}
 	}
 	if err != nil && body.err != nil {
 		err = bodyFailure(body.err, r.Context().Err() != nil)

@@ -74,3 +74,19 @@ func fullBox(b []byte, s span, need int) (version byte, flags uint32, err error)
 	vf := binary.BigEndian.Uint32(b[s.Off+s.Hdr:])
 	return byte(vf >> 24), vf & 0xffffff, nil
 }
+
+// SplitBoxes returns the top-level boxes of raw, a whole body held in
+// memory, with the checks of [BoxReader] (sizes that fit exactly, no size
+// 0, printable types). Each box's Raw is a slice of raw: nothing is
+// copied, and the boxes are only valid as long as raw is.
+func SplitBoxes(raw []byte) ([]Box, error) {
+	spans, err := splitBoxes(raw, 0, len(raw))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Box, len(spans))
+	for i, s := range spans {
+		out[i] = Box{Type: s.Type, Raw: s.Raw(raw)[:s.Size:s.Size]}
+	}
+	return out, nil
+}
