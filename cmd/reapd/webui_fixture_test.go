@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -126,11 +127,21 @@ func (f *webFixture) runWebUI(t *testing.T, v any, args ...string) {
 	}
 	line, stderr := playertest.Script(t, "webui.mjs", 150*time.Second, args...)
 	var res struct {
-		OK    bool   `json:"ok"`
-		Error string `json:"error"`
+		OK    bool            `json:"ok"`
+		Error string          `json:"error"`
+		Diag  json.RawMessage `json:"diag"` // what the page was doing when a step timed out
 	}
 	if err := json.Unmarshal([]byte(line), &res); err != nil || !res.OK {
-		t.Fatalf("webui.mjs: %v %s\n%s\nbrowser (tail):\n%s\nreapd:\n%s", err, res.Error, line, tail(stderr, 6000), tailLogs(f.p))
+		diag := ""
+		if len(res.Diag) > 0 {
+			var b bytes.Buffer
+			if json.Indent(&b, res.Diag, "  ", "  ") == nil {
+				diag = "\npage:\n  " + b.String()
+			}
+		} else {
+			diag = "\n" + line
+		}
+		t.Fatalf("webui.mjs: %v %s%s\nbrowser (tail):\n%s\nreapd:\n%s", err, res.Error, diag, tail(stderr, 8000), tailLogs(f.p))
 	}
 	if err := json.Unmarshal([]byte(line), v); err != nil {
 		t.Fatal(err)

@@ -50,25 +50,102 @@ const logs = [];
 const ms = (iso) => Date.parse(iso);
 const pageURL = (hash) => `${cfg.base}/#${new URLSearchParams(hash).toString()}`;
 
+const t0 = Date.now();
+const stamp = () => ((Date.now() - t0) / 1000).toFixed(3);
+
 async function newPage(context, viewport) {
   const page = await context.newPage();
   await page.setViewportSize(viewport);
-  page.on('console', (m) => logs.push(`[${m.type()}] ${m.text()}`));
-  page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
-  page.on('response', (r) => { if (r.status() >= 400) logs.push(`[http ${r.status()}] ${r.request().method()} ${r.url()}`); });
+  const tab = `${viewport.width}x${viewport.height}#${context.pages().length}`;
+  const log = (l) => logs.push(`${stamp()} ${tab} ${l}`);
+  page.on('console', (m) => log(`[${m.type()}] ${m.text()}`));
+  page.on('pageerror', (e) => log(`[pageerror] ${e.message}`));
+  page.on('response', (r) => { if (r.status() >= 400) log(`[http ${r.status()}] ${r.request().method()} ${r.url()}`); });
+  // How often the token dialog opened in this tab, and why.
+  await page.addInitScript(() => {
+    window.__tokenDialogs = [];
+    new MutationObserver((ms) => {
+      for (const m of ms) {
+        if (m.target.id === 'token-dialog' && m.target.open) {
+          window.__tokenDialogs.push(`${(performance.now() / 1000).toFixed(3)} ${document.getElementById('token-why').textContent}`);
+        }
+      }
+    }).observe(document, { subtree: true, attributes: true, attributeFilter: ['open'] });
+  });
+  page.on('requestfailed', (r) => log(`[requestfailed] ${r.method()} ${r.url()}: ${r.failure() && r.failure().errorText}`));
   return page;
 }
 
 let tokenAsked = 0;
+let step = 'start'; // what the scenario is doing, for the error of a step that fails
 
-/** open loads the page; with --token, it answers the page's token dialog (every new tab asks once). */
+/** tabsDiag is the state of every open tab, for a step that failed without its own report. */
+async function tabsDiag(context) {
+  const out = [];
+  for (const page of context.pages()) {
+    out.push(await page.evaluate(() => {
+      const ui = window.reapdUI;
+      const dlg = document.getElementById('token-dialog');
+      const a = document.activeElement;
+      return { href: location.href, tokenDialogs: window.__tokenDialogs,
+        tokenDialog: dlg && dlg.open ? document.getElementById('token-why').textContent : 'closed',
+        active: a ? `${a.tagName.toLowerCase()}${a.id ? `#${a.id}` : ''}` : '',
+        span: ui && ui.timeline.span, start: ui && ui.timeline.start, channel: ui && ui.state.channel,
+        coverage: ui && ui.coverage.fetched, header: document.getElementById('status').textContent,
+        player: document.getElementById('player-status').textContent };
+    }).catch((e) => ({ failed: e.message })));
+  }
+  return out;
+}
+
+/**
+ * open loads the page; with --token, it answers the page's token dialog
+ * (every new tab asks once). A request the page sent before the token was
+ * entered is answered 401 after it: the page must send it again with the
+ * token, not ask again (a dialog opened again blocks every click, so
+ * the click on the timeline played nothing). So that this happens in
+ * every tab, the token is entered once the page asked for coverage
+ * without it, and that request is held until then; the tab must have
+ * asked exactly once.
+ */
 async function open(page, url) {
+  if (!cfg.token) {
+    await page.goto(url);
+    return;
+  }
+  const coverageURL = '**/api/channels/*/coverage?*';
+  let entered;
+  const given = new Promise((r) => { entered = r; });
+  const held = [];
+  let seen;
+  const sent = new Promise((r) => { seen = r; });
+  await page.route(coverageURL, (route) => {
+    if (route.request().headers().authorization) return route.continue();
+    seen();
+    // .catch: a request the page aborted meanwhile.
+    const answered = given.then(async () => route.fulfill({ response: await route.fetch() })).catch(() => {});
+    held.push(answered);
+    return answered;
+  });
   await page.goto(url);
-  if (!cfg.token) return;
   await page.waitForSelector('#token-dialog[open]', { timeout: 30000 });
+  let timer;
+  await Promise.race([sent, new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error('the page asked for no coverage in 30 s')), 30000);
+  })]).finally(() => clearTimeout(timer));
   await page.fill('#token-input', cfg.token);
   await page.press('#token-input', 'Enter');
   tokenAsked++;
+  entered();
+  await Promise.all(held);
+  await page.unroute(coverageURL);
+  await settled(page);
+  const asked = await page.evaluate(() => ({ open: document.getElementById('token-dialog').open,
+    dialogs: window.__tokenDialogs }));
+  if (asked.open || asked.dialogs.length !== 1) {
+    throw new Error(`the tab asked for the token ${asked.dialogs.length} times (${asked.dialogs.join('; ')}), ` +
+      `${held.length} coverage requests sent without it; the dialog is ${asked.open ? 'open' : 'closed'}`);
+  }
 }
 
 /** settled waits until the timeline holds coverage for its whole view and has drawn it. */
@@ -103,18 +180,28 @@ async function clickAt(page, iso) {
   const p = await page.evaluate((t) => {
     const tl = window.reapdUI.timeline;
     const lane = document.querySelector('.tl-lanes .lane').getBoundingClientRect();
-    return { x: lane.left + ((t - tl.start) / tl.span) * lane.width, y: lane.top + lane.height / 2 };
+    const x = lane.left + ((t - tl.start) / tl.span) * lane.width;
+    const y = lane.top + lane.height / 2;
+    const e = document.elementFromPoint(x, y);
+    window.__clickTarget = e ? `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}.${[...e.classList].join('.')}` : 'none';
+    return { x, y };
   }, ms(iso));
   await page.mouse.click(p.x, p.y);
 }
 
 /** played waits for playback after a click and reports its first frame and progress. */
 async function played(page, minSeconds) {
-  await page.waitForFunction((min) => {
-    const v = document.getElementById('video');
-    const q = v.getVideoPlaybackQuality();
-    return window.__firstFrame !== undefined && v.currentTime >= min && q.totalVideoFrames > 5;
-  }, minSeconds, { timeout: 60000 });
+  try {
+    await page.waitForFunction((min) => {
+      const v = document.getElementById('video');
+      const q = v.getVideoPlaybackQuality();
+      return window.__firstFrame !== undefined && v.currentTime >= min && q.totalVideoFrames > 5;
+    }, minSeconds, { timeout: 60000 });
+  } catch (e) {
+    const err = new Error(`played: no ${minSeconds} s of playback after the click: ${e.message.split('\n')[0]}`);
+    err.diag = await playbackDiag(page).catch((d) => ({ diagFailed: String(d) }));
+    throw err;
+  }
   return page.evaluate(() => {
     const ui = window.reapdUI;
     const v = document.getElementById('video');
@@ -128,11 +215,104 @@ async function played(page, minSeconds) {
   });
 }
 
+/**
+ * armFirstFrame readies a tab for a click that plays: the first frame's
+ * media time lands in window.__firstFrame, and window.__diag records what
+ * the video element and dash.js did (for playbackDiag).
+ */
 function armFirstFrame(page) {
   return page.evaluate(() => {
     delete window.__firstFrame;
     const v = document.getElementById('video');
     v.requestVideoFrameCallback((_, md) => { window.__firstFrame = md.mediaTime; });
+    const t0 = performance.now();
+    const buf = (r) => [...Array(r.length).keys()].map((i) => `${r.start(i).toFixed(3)}-${r.end(i).toFixed(3)}`).join(' ');
+    const d = { events: [], samples: [] };
+    const note = (what) => {
+      if (d.events.length < 400) {
+        d.events.push(`${((performance.now() - t0) / 1000).toFixed(3)} ${what} ct=${v.currentTime.toFixed(3)} rs=${v.readyState}`);
+      }
+    };
+    if (window.__diag) clearInterval(window.__diag.timer);
+    window.__diag = d;
+    if (!v.__diagged) {
+      v.__diagged = true;
+      for (const ev of ['loadstart', 'loadedmetadata', 'loadeddata', 'canplay', 'canplaythrough', 'play', 'playing',
+        'pause', 'waiting', 'stalled', 'seeking', 'seeked', 'ended', 'emptied', 'abort', 'error', 'ratechange',
+        'durationchange']) {
+        v.addEventListener(ev, () => window.__diag.note(`video ${ev}`));
+      }
+    }
+    d.note = note;
+    d.timer = setInterval(() => {
+      if (d.samples.length >= 120) d.samples.shift();
+      d.samples.push(`${((performance.now() - t0) / 1000).toFixed(1)} ct=${v.currentTime.toFixed(3)} rs=${v.readyState} ` +
+        `ns=${v.networkState} paused=${v.paused} frames=${v.getVideoPlaybackQuality().totalVideoFrames} buf=[${buf(v.buffered)}]`);
+    }, 1000);
+    // dash.js is made on the first play: listen to it from its start.
+    const player = window.reapdUI.player;
+    const listen = (p) => {
+      if (p.__diagged) return;
+      p.__diagged = true;
+      for (const ev of ['error', 'playbackError', 'playbackStalled', 'playbackWaiting', 'bufferStalled', 'bufferLoaded',
+        'manifestLoaded', 'streamInitialized', 'canPlay', 'playbackStarted', 'playbackPlaying', 'playbackPaused',
+        'playbackSeeking', 'playbackSeeked', 'playbackEnded', 'playbackNotAllowed', 'periodSwitchStarted',
+        'periodSwitchCompleted', 'fragmentLoadingAbandoned', 'streamActivated', 'streamDeactivated']) {
+        p.on(ev, (e) => {
+          const x = e && (e.error || e.reason || e.mediaType || (e.seekTime !== undefined ? `seekTime ${e.seekTime}` : ''));
+          window.__diag.note(`dash ${ev}${x ? ` ${typeof x === 'string' ? x : JSON.stringify(x).slice(0, 300)}` : ''}`);
+        });
+      }
+      p.on('fragmentLoadingCompleted', (e) => {
+        const r = e && e.request;
+        if (r) window.__diag.note(`dash fragment ${r.mediaType} ${r.type} ${r.startTime !== undefined ? Number(r.startTime).toFixed(3) : ''} ${r.url ? r.url.replace(/^.*\/catchup\//, '') : ''}`);
+      });
+    };
+    if (player.dash) listen(player.dash);
+    if (!player.__diagged) {
+      player.__diagged = true;
+      const ensure = player.ensure.bind(player);
+      player.ensure = () => {
+        const p = ensure();
+        listen(p);
+        return p;
+      };
+    }
+  });
+}
+
+/** playbackDiag is what a tab's player was doing, for a run whose playback did not come. */
+function playbackDiag(page) {
+  return page.evaluate(async () => {
+    const ui = window.reapdUI;
+    const v = document.getElementById('video');
+    const q = v.getVideoPlaybackQuality();
+    const buf = (r) => [...Array(r.length).keys()].map((i) => `${r.start(i).toFixed(3)}-${r.end(i).toFixed(3)}`).join(' ');
+    const p = ui.player.dash;
+    const safe = (f) => { try { return f(); } catch (e) { return `(${e.message})`; } };
+    const s = ui.player.session;
+    let mpd = '';
+    if (s) {
+      const tok = sessionStorage.getItem('reapd-read-token');
+      mpd = await fetch(s.url, { headers: tok ? { Authorization: `Bearer ${tok}` } : {} })
+        .then((r) => r.text().then((t) => `${r.status} ${t}`)).catch((e) => `fetch: ${e.message}`);
+    }
+    const d = window.__diag || { events: [], samples: [] };
+    return {
+      firstFrame: window.__firstFrame, clicked: document.getElementById('timeline').dataset.clicked,
+      session: s, base: ui.player.base, status: document.getElementById('player-status').textContent,
+      header: document.getElementById('status').textContent, clickTarget: window.__clickTarget,
+      tokenDialogs: window.__tokenDialogs, tokenDialog: document.getElementById('token-dialog').open ? document.getElementById('token-why').textContent || 'open' : 'closed',
+      video: { currentTime: v.currentTime, readyState: v.readyState, networkState: v.networkState, paused: v.paused,
+        ended: v.ended, seeking: v.seeking, muted: v.muted, playbackRate: v.playbackRate, duration: v.duration,
+        buffered: buf(v.buffered), error: v.error && `${v.error.code} ${v.error.message}`, src: v.currentSrc,
+        videoWidth: v.videoWidth, frames: q.totalVideoFrames, dropped: q.droppedVideoFrames },
+      dash: p ? { ready: safe(() => p.isReady()), time: safe(() => p.time()), duration: safe(() => p.duration()),
+        paused: safe(() => p.isPaused()), seeking: safe(() => p.isSeeking()), dynamic: safe(() => p.isDynamic()),
+        bufferVideo: safe(() => p.getBufferLength('video')), bufferAudio: safe(() => p.getBufferLength('audio')) } : null,
+      visibility: document.visibilityState, hasFocus: document.hasFocus(),
+      events: d.events, samples: d.samples, mpd: mpd.slice(0, 6000).split('\n'),
+    };
   });
 }
 
@@ -253,7 +433,10 @@ async function playAndShoot(page, viewport, minSeconds, shots) {
   shots.push(await shot(page, 'channels', viewport));
   await armFirstFrame(page);
   await clickAt(page, cfg.click);
-  const p = await played(page, minSeconds);
+  const p = await played(page, minSeconds).catch((e) => {
+    e.message = `${viewport.width}x${viewport.height}: ${e.message}`;
+    throw e;
+  });
   shots.push(await shot(page, 'player', viewport));
   await zoomTo(page, 86400);
   shots.push(await shot(page, 'timeline-day', viewport));
@@ -269,6 +452,7 @@ async function browse(context) {
   const b = ms(cfg['view-end']);
   const page = await newPage(context, big);
   // (1) the gap: open the channel with the window in view.
+  step = 'gap';
   await open(page, pageURL({ ch: cfg.channel, t: new Date((a + b) / 2).toISOString(), span: String((b - a) / 1000) }));
   await settled(page);
   out.gap = await geometry(page);
@@ -285,8 +469,10 @@ async function browse(context) {
     out.gapHover.push({ track: g.track, start: g.start, text });
   }
   // (2) a click plays from there; (4) the pictures.
+  step = 'play 1280x720';
   out.play = await playAndShoot(page, big, 3, out.shots);
   // (5) marks with the keyboard, then the URL reopens the same view.
+  step = 'share: marks';
   await page.evaluate(() => document.getElementById('video').pause());
   await page.focus('#timeline');
   await page.keyboard.press('i');
@@ -301,16 +487,20 @@ async function browse(context) {
       location.hash.includes(`out=${iso(st.out)}`) && location.hash.includes(`t=${iso(st.t)}`);
   }, null, { timeout: 5000 });
   const before = await viewState(page);
+  step = 'share: reopen';
   const again = await newPage(context, big);
   await open(again, before.href);
   await settled(again);
   await again.waitForFunction(() => document.querySelector('.channel[aria-pressed="true"]'), null, { timeout: 10000 });
   const after = await viewState(again);
   out.share = { before, after };
+  step = 'zoom';
   out.zoom = await zoomGestures(again);
+  step = '30 days';
   out.perf = await drawCost(again);
   await again.close();
   // (4) the phone-sized viewport.
+  step = 'phone';
   const small = { width: 390, height: 844 };
   const phone = await newPage(context, small);
   await open(phone, pageURL({ ch: cfg.channel, t: new Date((a + b) / 2).toISOString(), span: String((b - a) / 1000) }));
@@ -374,7 +564,8 @@ async function main() {
       Number(cfg['timeout-seconds']) * 1000).unref());
     return { ok: true, ...(await Promise.race([run, watchdog])) };
   } catch (e) {
-    return { ok: false, error: e.message.split('\n').slice(0, 6).join('\n') };
+    const diag = e.diag || (context && await tabsDiag(context).catch((d) => ({ diagFailed: d.message })));
+    return { ok: false, error: `${step}: ${e.message.split('\n').slice(0, 6).join('\n')}`, diag };
   } finally {
     for (const l of logs.slice(-60)) process.stderr.write(`browser ${l}\n`);
     if (context) await context.close().catch(() => {});

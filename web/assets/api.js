@@ -1,6 +1,8 @@
 // api.js: the page's one door to reapd's HTTP API. Every request carries
 // the read token (when the user gave one); a 401 asks for the token and
-// retries, so the page works the same with and without read-side auth.
+// retries, so the page works the same with and without read-side auth. A
+// 401 to a request sent before the user gave the token is retried with
+// it, without asking again.
 
 const tokenKey = 'reapd-read-token';
 let token = sessionStorage.getItem(tokenKey) || '';
@@ -32,6 +34,7 @@ export function hasToken() {
  */
 export async function request(path, { method = 'GET', body, signal } = {}) {
   for (;;) {
+    const sent = token;
     const headers = { ...authHeaders() };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const res = await fetch(path, {
@@ -39,7 +42,7 @@ export async function request(path, { method = 'GET', body, signal } = {}) {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (res.status === 401) {
-      await askToken(token ? 'That token was refused. Enter a read token.' : undefined);
+      await refused(sent);
       continue;
     }
     if (res.status === 204) return null;
@@ -59,6 +62,18 @@ export async function getOptional(path, opts) {
     if (e instanceof APIError && (e.status === 404 || e.status === 405)) return null;
     throw e;
   }
+}
+
+/**
+ * refused is what a 401 to a request sent with token sent waits for: a
+ * token other than the one refused. A request sent before the user
+ * entered the token (the page's first requests race the dialog) is
+ * refused after the token is known: it is sent again with it, without
+ * asking again.
+ */
+function refused(sent) {
+  if (token !== sent) return Promise.resolve();
+  return askToken(sent ? 'That token was refused. Enter a read token.' : undefined);
 }
 
 /** askToken opens the token dialog once for all callers waiting on a 401. */
@@ -88,8 +103,9 @@ export function askToken(why) {
 /** fetchBlob downloads a media URL with the token (for links a browser cannot send a header with). */
 export async function fetchBlob(url) {
   for (;;) {
+    const sent = token;
     const res = await fetch(url, { headers: authHeaders() });
-    if (res.status === 401) { await askToken('That token was refused. Enter a read token.'); continue; }
+    if (res.status === 401) { await refused(sent); continue; }
     if (!res.ok) throw new APIError(res.status, (await res.text()).trim(), url);
     return res.blob();
   }
