@@ -29,6 +29,20 @@ type trackTimeline struct {
 	runs   []*trackfile.Run
 	staged []*stagedSeg
 	segs   []segment
+	// unordered: segs were not added in strictly increasing (slot,
+	// start) order with distinct starts, so order must sort them.
+	unordered bool
+}
+
+// add appends s to the track's segments, noting whether they stay in
+// order (gather adds them run by run, and runs rarely overlap: checking as
+// they come spares order a pass over a day's segments).
+func (tl *trackTimeline) add(s segment) {
+	if n := len(tl.segs); n > 0 && !tl.unordered {
+		last := &tl.segs[n-1]
+		tl.unordered = last.t == s.t || cmp.Or(cmp.Compare(last.n, s.n), cmp.Compare(last.t, s.t)) >= 0
+	}
+	tl.segs = append(tl.segs, s)
 }
 
 // hash returns the content hash of the CMAF header of s.
@@ -84,7 +98,7 @@ func (v *view) gather(nLo, nHi int64) []*trackTimeline {
 			have, done := false, false
 			keep := func(end int64) { // prev, which ends in slot end
 				if have && overlaps(prev.n, end) {
-					tl.segs = append(tl.segs, prev)
+					tl.add(prev)
 				}
 			}
 			t, i := r.Time, 0
@@ -114,7 +128,7 @@ func (v *view) gather(nLo, nHi int64) []*trackTimeline {
 				}
 				tl := get(name)
 				tl.staged = append(tl.staged, s)
-				tl.segs = append(tl.segs, segment{n: s.n, t: s.t, d: s.d, size: s.size, src: ^int32(len(tl.staged) - 1)})
+				tl.add(segment{n: s.n, t: s.t, d: s.d, size: s.size, src: ^int32(len(tl.staged) - 1)})
 			}
 		}
 	}
@@ -134,7 +148,7 @@ func (v *view) gather(nLo, nHi int64) []*trackTimeline {
 // else a slate.
 func (tl *trackTimeline) order() {
 	cmpSeg := func(a, b segment) int { return cmp.Or(cmp.Compare(a.n, b.n), cmp.Compare(a.t, b.t)) }
-	if slices.IsSortedFunc(tl.segs, cmpSeg) && !tl.hasDuplicates() {
+	if !tl.unordered || slices.IsSortedFunc(tl.segs, cmpSeg) && !tl.hasDuplicates() {
 		return
 	}
 	slices.SortStableFunc(tl.segs, func(a, b segment) int {
