@@ -50,7 +50,7 @@ func newRecord(f *ingestFlags, m *ingestload.Media) *record {
 		Label: f.label, Time: time.Now().UTC(), Commit: strings.TrimSpace(string(commit)),
 		Machine: machine{CPUs: runtime.NumCPU(), Uptime: strings.TrimSpace(string(up))},
 		Config: map[string]any{"channels": f.channels, "mode": f.mode, "duration_s": f.duration.Seconds(),
-			"segments": f.segments, "store": f.store, "storage_period_s": f.storagePeriod.Seconds(),
+			"segments": f.segments, "rounds": f.rounds, "store": f.store, "storage_period_s": f.storagePeriod.Seconds(),
 			"channel_mb_per_s": m.BytesPerSecond() / 1e6, "segment_duration_s": ingestload.D.Seconds()},
 	}
 }
