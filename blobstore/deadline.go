@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 )
 
@@ -36,25 +37,42 @@ func (s *Store) doTimed(ctx context.Context, op Op, key string, size int, fn fun
 	return s.doWithin(ctx, op, key, true, limit, fn)
 }
 
+// hangFactor bounds how long an attempt may outlive its deadline while
+// the store keeps answering other operations: limit × hangFactor.
+const hangFactor = 5
+
 // runTimed runs fn with a deadline of limit, in a goroutine of its own, so
 // that a call stuck past it (in a system call that ignores its context)
-// is left to finish in the background.
-func runTimed(ctx context.Context, limit time.Duration, fn func(ctx context.Context) error) error {
-	actx, cancel := context.WithTimeout(ctx, limit)
-	defer cancel() // not before the select: a cancelled actx would read as a timeout
+// is left to finish in the background. The deadline tells a store that
+// hangs from one that is slow: when it passes while the store completed
+// another operation within the last limit (a disk saturated by fsyncs, an
+// S3 endpoint under load), the attempt is making its way through a queue
+// and gets another limit, up to limit × hangFactor in all; when the store
+// completed nothing meanwhile, it hangs, and the attempt fails at once.
+// progress holds the UnixNano time of the store's last completion (nil:
+// the deadline is strict).
+func runTimed(ctx context.Context, limit time.Duration, progress *atomic.Int64, fn func(ctx context.Context) error) error {
+	actx, cancel := context.WithCancel(ctx)
+	defer cancel() // an abandoned attempt stops at its next context check
 	done := make(chan error, 1)
 	go func() { done <- fn(actx) }()
-	select {
-	case err := <-done:
-		if err != nil && ctx.Err() == nil && errors.Is(actx.Err(), context.DeadlineExceeded) {
-			return timeoutError(limit, err)
-		}
-		return err
-	case <-actx.Done():
-		if err := ctx.Err(); err != nil {
+	start := time.Now()
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	for {
+		select {
+		case err := <-done:
 			return err
+		case <-t.C:
+			now := time.Now()
+			if progress != nil && now.Sub(start) < hangFactor*limit && progress.Load() > now.Add(-limit).UnixNano() {
+				t.Reset(min(limit, start.Add(hangFactor*limit).Sub(now)))
+				continue
+			}
+			return timeoutError(now.Sub(start).Round(time.Millisecond), nil)
+		case <-ctx.Done():
+			return ctx.Err()
 		}
-		return timeoutError(limit, nil)
 	}
 }
 

@@ -99,7 +99,7 @@ func TestWithAttemptTimeoutOverridesTheStore(t *testing.T) {
 func TestRunTimedFastAttemptIsNeverATimeout(t *testing.T) {
 	errX := errors.New("x")
 	for i := range 2000 {
-		err := runTimed(context.Background(), time.Hour, func(context.Context) error { return errX })
+		err := runTimed(context.Background(), time.Hour, nil, func(context.Context) error { return errX })
 		if !errors.Is(err, errX) || errors.Is(err, errAttemptTimeout) {
 			t.Fatalf("attempt %d: %v, want its own error", i, err)
 		}
@@ -129,5 +129,85 @@ func TestObserveSeesEveryOperation(t *testing.T) {
 	if len(got) != 3 || got[0].op != OpCreate || got[0].err != nil ||
 		!errors.Is(got[1].err, ErrExists) || got[2].op != OpRead || !errors.Is(got[2].err, ErrNotFound) {
 		t.Fatalf("observed %+v, want create ok, create exists, read not found", got)
+	}
+}
+
+// answering keeps st busy with quick puts (other operations that the
+// store answers) until the returned func is called.
+func answering(t *testing.T, st *Store) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if err := st.Put(context.Background(), "tick", []byte("t")); err != nil {
+				t.Errorf("put: %v", err)
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+// TestAttemptDeadlineWaitsWhileTheStoreAnswers: an attempt that passes
+// its deadline while the store goes on answering other operations is
+// queued, not hung (a disk saturated by fsyncs): it is not cut, and
+// succeeds; the same attempt on a store that answers nothing else fails
+// at the deadline (TestAttemptDeadlineOnAHangingStore).
+func TestAttemptDeadlineWaitsWhileTheStoreAnswers(t *testing.T) {
+	st, err := Open(context.Background(), "mem://", &Options{
+		AttemptTimeout: 200 * time.Millisecond,
+		Fault: func(op Op, key string) error {
+			if key == "slow" {
+				time.Sleep(700 * time.Millisecond) // 3.5 deadlines, under hangFactor
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	stop := answering(t, st)
+	defer stop()
+	if err := st.Create(context.Background(), "slow", []byte("x")); err != nil {
+		t.Fatalf("a slow create on a store that answers: %v, want it done", err)
+	}
+}
+
+// TestAttemptDeadlineCapsAQueuedAttempt: however busy the store, an
+// attempt that never comes back fails at hangFactor deadlines.
+func TestAttemptDeadlineCapsAQueuedAttempt(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	st, err := Open(context.Background(), "mem://", &Options{
+		AttemptTimeout: 200 * time.Millisecond,
+		Fault: func(op Op, key string) error {
+			if key == "stuck" {
+				<-release
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	stop := answering(t, st)
+	defer stop()
+	start := time.Now()
+	err = st.Create(context.Background(), "stuck", []byte("x"))
+	took := time.Since(start)
+	if !errors.Is(err, ErrUnavailable) || !errors.Is(err, errAttemptTimeout) {
+		t.Fatalf("a stuck create: %v, want ErrUnavailable (timed out)", err)
+	}
+	if took < hangFactor*200*time.Millisecond || took > 4*time.Second {
+		t.Fatalf("a stuck create failed after %v, want about %v", took, hangFactor*200*time.Millisecond)
 	}
 }

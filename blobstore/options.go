@@ -54,7 +54,9 @@ type Options struct {
 	// sets it for the operations of one context instead. A store that hangs
 	// rather than refusing fails the attempt with ErrUnavailable, which is
 	// not retried, so that a caller (an encoder waiting for its answer)
-	// hears about it in seconds. An attempt that runs past its deadline
+	// hears about it in seconds. A store that answers other operations
+	// meanwhile is busy, not hung: the attempt gets more time, up to five
+	// deadlines (see runTimed). An attempt that runs past its deadline
 	// is abandoned: a backend call that does not heed its context
 	// (a file system stuck in a write) finishes in the background, and its
 	// outcome is dropped; the data of a write must not be reused until

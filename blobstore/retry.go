@@ -72,9 +72,12 @@ func (s *Store) attempt(ctx context.Context, op Op, key string, limit time.Durat
 	}
 	var err error
 	if limit > 0 {
-		err = runTimed(ctx, limit, call)
+		err = runTimed(ctx, limit, &s.progress, call)
 	} else {
 		err = call(ctx)
+	}
+	if !errors.Is(err, errAttemptTimeout) {
+		s.progress.Store(time.Now().UnixNano()) // the store answered
 	}
 	var f faulted
 	if errors.As(err, &f) {

@@ -40,6 +40,10 @@ type conn struct {
 	// gs:// it is gcsStreamChunk.
 	streamBufferSize int
 
+	// progress is when an attempt last came back from the store
+	// (UnixNano), timed out ones excepted: see runTimed.
+	progress atomic.Int64
+
 	closed    atomic.Bool
 	closeOnce sync.Once
 	closeErr  error
