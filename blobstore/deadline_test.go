@@ -132,6 +132,25 @@ func TestObserveSeesEveryOperation(t *testing.T) {
 	}
 }
 
+// slowKeyStore returns a memory store with attempts of 200 ms whose
+// operations on key first run wait.
+func slowKeyStore(t *testing.T, key string, wait func()) *Store {
+	st, err := Open(context.Background(), "mem://", &Options{
+		AttemptTimeout: 200 * time.Millisecond,
+		Fault: func(op Op, k string) error {
+			if k == key {
+				wait()
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
 // answering keeps st busy with quick puts (other operations that the
 // store answers) until the returned func is called.
 func answering(t *testing.T, st *Store) (stop func()) {
@@ -161,19 +180,7 @@ func answering(t *testing.T, st *Store) (stop func()) {
 // succeeds; the same attempt on a store that answers nothing else fails
 // at the deadline (TestAttemptDeadlineOnAHangingStore).
 func TestAttemptDeadlineWaitsWhileTheStoreAnswers(t *testing.T) {
-	st, err := Open(context.Background(), "mem://", &Options{
-		AttemptTimeout: 200 * time.Millisecond,
-		Fault: func(op Op, key string) error {
-			if key == "slow" {
-				time.Sleep(700 * time.Millisecond) // 3.5 deadlines, under hangFactor
-			}
-			return nil
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := slowKeyStore(t, "slow", func() { time.Sleep(700 * time.Millisecond) }) // 3.5 deadlines, under hangFactor
 	stop := answering(t, st)
 	defer stop()
 	if err := st.Create(context.Background(), "slow", []byte("x")); err != nil {
@@ -186,23 +193,11 @@ func TestAttemptDeadlineWaitsWhileTheStoreAnswers(t *testing.T) {
 func TestAttemptDeadlineCapsAQueuedAttempt(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
-	st, err := Open(context.Background(), "mem://", &Options{
-		AttemptTimeout: 200 * time.Millisecond,
-		Fault: func(op Op, key string) error {
-			if key == "stuck" {
-				<-release
-			}
-			return nil
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := slowKeyStore(t, "stuck", func() { <-release })
 	stop := answering(t, st)
 	defer stop()
 	start := time.Now()
-	err = st.Create(context.Background(), "stuck", []byte("x"))
+	err := st.Create(context.Background(), "stuck", []byte("x"))
 	took := time.Since(start)
 	if !errors.Is(err, ErrUnavailable) || !errors.Is(err, errAttemptTimeout) {
 		t.Fatalf("a stuck create: %v, want ErrUnavailable (timed out)", err)
