@@ -79,11 +79,10 @@ func hlsMedia(p *presentation, tl *trackTimeline, base, q string) ([]byte, error
 				w.fit(float64(pt.segs[j].d) / ts)
 			}
 		} else {
-			n := gapCount(per, dMs)
-			count += int(n)
-			dur := per.durationMs()
-			for j := range n {
-				w.fit(float64((j+1)*dur/n-j*dur/n) / 1000)
+			gaps := gapSeconds(per, dMs)
+			count += len(gaps)
+			for _, d := range gaps {
+				w.fit(d)
 			}
 		}
 	}
@@ -202,9 +201,17 @@ func (w *hlsSegmentWriter) durationText(d float64) []byte {
 	return e.text
 }
 
-// gapCount is the number of EXT-X-GAP segments, of at most D each, that
-// fill Period per.
-func gapCount(per *period, dMs int64) int64 { return max((per.durationMs()+dMs-1)/dMs, 1) }
+// gapSeconds returns the durations of the EXT-X-GAP segments, of at most
+// D each and split to the millisecond, that fill Period per.
+func gapSeconds(per *period, dMs int64) []float64 {
+	dur := per.durationMs()
+	count := max((dur+dMs-1)/dMs, 1)
+	out := make([]float64, count)
+	for j := range count {
+		out[j] = float64((j+1)*dur/count-j*dur/count) / 1000
+	}
+	return out
+}
 
 // gap fills a Period in which the track has no media with EXT-X-GAP
 // segments of at most D each, so that the track's playlist keeps the same
@@ -212,10 +219,7 @@ func gapCount(per *period, dMs int64) int64 { return max((per.durationMs()+dMs-1
 // fetched (RFC 8216bis 4.4.4.7) and name no segment; they carry no
 // EXT-X-MAP.
 func (w *hlsSegmentWriter) gap(track string, per *period, dMs int64, base string, discontinuity bool) {
-	dur := per.durationMs()
-	count := gapCount(per, dMs)
-	for j := range count {
-		lo, hi := j*dur/count, (j+1)*dur/count
+	for j, d := range gapSeconds(per, dMs) {
 		if j == 0 && discontinuity {
 			w.b = append(w.b, "#EXT-X-DISCONTINUITY\n"...)
 		}
@@ -223,9 +227,9 @@ func (w *hlsSegmentWriter) gap(track string, per *period, dMs int64, base string
 		if j == 0 {
 			w.programDateTime(time.UnixMilli(per.startMs))
 		}
-		w.extinf(float64(hi-lo) / 1000)
+		w.extinf(d)
 		w.b = append(w.b, base+"seg/"+track+"/gap/"+per.id+"-"...)
-		w.b = strconv.AppendInt(w.b, j, 10)
+		w.b = strconv.AppendInt(w.b, int64(j), 10)
 		w.b = append(w.b, ".m4s\n"...)
 	}
 }

@@ -128,6 +128,8 @@ func (r *record) checks(sink, reapd *targetResult) []check {
 	return cs
 }
 
+// save puts the record into the results file, replacing one of the same
+// label.
 func (r *record) save(path string) error {
 	var all struct {
 		Runs []*record `json:"runs"`
