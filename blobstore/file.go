@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -69,15 +70,7 @@ func (f *fsRoot) path(key string) string {
 // first, then published with os.Link (create: fails if key exists) or
 // os.Rename (replace).
 func (f *fsRoot) write(ctx context.Context, key string, replace bool, fill func(io.Writer) error) error {
-	target := f.path(key)
-	dir := filepath.Dir(target)
-	if err := os.MkdirAll(dir, 0o777); err != nil {
-		if errors.Is(err, syscall.ENOTDIR) || errors.Is(err, fs.ErrExist) {
-			return kinded{kind: ErrUnavailable, final: true, err: fmt.Errorf("file store: a parent directory of the key is a file: %w", err)}
-		}
-		return err
-	}
-	tmp, err := createTemp(dir)
+	tmp, err := f.temp(path.Dir(key))
 	if err != nil {
 		return err
 	}
@@ -88,15 +81,38 @@ func (f *fsRoot) write(ctx context.Context, key string, replace bool, fill func(
 	if err := fill(newFlushingWriter(tmp)); err != nil {
 		return err
 	}
-	if err := tmp.Sync(); err != nil {
-		return err
+	return f.publish(ctx, tmp, key, replace)
+}
+
+// temp creates a temporary file in the directory of keys under dir (a
+// key prefix, without or with its final "/"), making the directory first.
+func (f *fsRoot) temp(dir string) (*os.File, error) {
+	d := f.path(dir)
+	if err := os.MkdirAll(d, 0o777); err != nil {
+		if errors.Is(err, syscall.ENOTDIR) || errors.Is(err, fs.ErrExist) {
+			return nil, kinded{kind: ErrUnavailable, final: true, err: fmt.Errorf("file store: a parent directory of the key is a file: %w", err)}
+		}
+		return nil, err
 	}
-	if err := tmp.Close(); err != nil {
+	return createTemp(d)
+}
+
+// publish makes the temporary file tmp durable and links it under key
+// (create: fails with ErrExists if key exists) or renames it there
+// (replace). tmp stays open, and under its temporary name after a link:
+// the caller closes and removes it. The key's directory must be tmp's.
+func (f *fsRoot) publish(ctx context.Context, tmp *os.File, key string, replace bool) error {
+	target := f.path(key)
+	if filepath.Dir(tmp.Name()) != filepath.Dir(target) {
+		return fmt.Errorf("file store: %s is not in the directory of %s", tmp.Name(), key)
+	}
+	if err := tmp.Sync(); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	var err error
 	if replace {
 		err = os.Rename(tmp.Name(), target)
 	} else {

@@ -97,7 +97,7 @@ func CheckSegment(seg *Segment, h *Header, g Grid, stsTicks int64) []Finding {
 			add(b.clause, LevelInfo, subject, "%s", b.msg)
 		}
 	}
-	frags, with, flags := prftCoverage(seg.Raw)
+	frags, with, flags := prftCoverage(seg)
 	switch {
 	case with == 0:
 		add("6.2 k", LevelError, subject, "no prft: each fragment shall have a ProducerReferenceTime box")
@@ -118,8 +118,12 @@ func CheckSegment(seg *Segment, h *Header, g Grid, stsTicks int64) []Finding {
 
 // prftCoverage counts the fragments (moof) of a segment, those preceded by
 // at least one prft since the previous mdat, and collects the prft flags.
-func prftCoverage(raw []byte) (frags, withPrft int, flags []uint32) {
-	spans, err := splitBoxes(raw, 0, len(raw))
+func prftCoverage(seg *Segment) (frags, withPrft int, flags []uint32) {
+	raw, size := seg.Raw, seg.size
+	if size == 0 {
+		size = int64(len(raw)) // a Segment not made by a parse
+	}
+	spans, err := splitSegment(raw, size)
 	if err != nil {
 		return 0, 0, nil
 	}

@@ -84,6 +84,9 @@ func FuzzParseSegment(f *testing.F) {
 		}
 		seg, err := ParseSegment(in, hh)
 		checkCategory(t, err)
+		if n, ok := SegmentHeadLen(in, int64(len(in))); ok {
+			sameParse(t, in, n, hh) // the head alone parses the same
+		}
 		if err != nil {
 			return
 		}

@@ -18,6 +18,25 @@ func (s span) End() int             { return s.Off + s.Size }
 func (s span) Body(b []byte) []byte { return b[s.Off+s.Hdr : s.Off+s.Size] }
 func (s span) Raw(b []byte) []byte  { return b[s.Off : s.Off+s.Size] }
 
+// splitSegment splits raw, the first bytes of a segment of size bytes,
+// into its boxes: like splitBoxes when raw is all of it; else raw must end
+// with the header of an mdat that runs to size, whose span is then its
+// whole box (ParseSegmentHead).
+func splitSegment(raw []byte, size int64) ([]span, error) {
+	if size == int64(len(raw)) {
+		return splitBoxes(raw, 0, len(raw))
+	}
+	off, hdr, ok := lastMdat(raw, size)
+	if !ok || off+hdr != len(raw) || size-int64(off) > int64(maxInt) {
+		return nil, fmt.Errorf("%w: %d of %d bytes do not end with the header of an mdat that runs to the end", ErrMalformed, len(raw), size)
+	}
+	spans, err := splitBoxes(raw, 0, off)
+	if err != nil {
+		return nil, err
+	}
+	return append(spans, span{Type: "mdat", Off: off, Hdr: hdr, Size: int(size - int64(off))}), nil
+}
+
 // splitBoxes splits b[from:to] into consecutive boxes (ISO/IEC 14496-12
 // 4.2). Every box must fit exactly; size 0 ("to the end of the file") is
 // rejected because a segment is later concatenated with others.

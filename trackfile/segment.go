@@ -1,6 +1,7 @@
 package trackfile
 
 import (
+	"encoding/binary"
 	"fmt"
 
 	"github.com/Eyevinn/mp4ff/mp4"
@@ -24,15 +25,69 @@ const sampleIsNonSync = 0x00010000
 // 8.8.8 (trun): sample durations, sizes, flags and composition time offsets
 // (signed in version 1), defaulting to the tfhd and then the trex values.
 func ParseSegment(raw []byte, h *Header) (seg *Segment, err error) {
+	return parseSegment(raw, int64(len(raw)), h)
+}
+
+// ParseSegmentHead parses a media segment of size bytes of which only
+// head is in memory: the segment up to and including the header of its
+// last box, an mdat that runs to the end of the segment (a file store
+// spools the payload to disk as it arrives, see SegmentHeadLen). It checks
+// what ParseSegment checks, which never reads an mdat's payload. The
+// Segment's Raw is head.
+func ParseSegmentHead(head []byte, size int64, h *Header) (*Segment, error) {
+	return parseSegment(head, size, h)
+}
+
+// SegmentHeadLen reports how many leading bytes of head, the first bytes
+// of a body of size bytes, ParseSegmentHead needs: the boxes before the
+// body's last box and that box's header, when the last box is an mdat
+// that ends exactly at size. ok is false while head does not reach the
+// last box's header, and for a body that does not end with such an mdat:
+// what was read is then not a segment head (a CMAF header, a segment with
+// a trailing mfra, or a malformed body: ParseSegment tells).
+func SegmentHeadLen(head []byte, size int64) (n int, ok bool) {
+	off, hdr, ok := lastMdat(head, size)
+	return off + hdr, ok
+}
+
+// lastMdat returns where the last box of a body of size bytes starts and
+// its header length, when head reaches that header and the box is an
+// mdat (SegmentHeadLen).
+func lastMdat(head []byte, size int64) (off, hdr int, ok bool) {
+	for {
+		if len(head)-off < 8 {
+			return 0, 0, false
+		}
+		bs := int64(binary.BigEndian.Uint32(head[off:]))
+		hdr = 8
+		if bs == 1 {
+			if len(head)-off < 16 {
+				return 0, 0, false
+			}
+			bs, hdr = int64(binary.BigEndian.Uint64(head[off+8:])), 16
+		}
+		if bs < int64(hdr) || bs > size-int64(off) {
+			return 0, 0, false
+		}
+		if int64(off)+bs == size {
+			return off, hdr, string(head[off+4:off+8]) == "mdat"
+		}
+		off += int(bs)
+	}
+}
+
+// parseSegment parses raw, the first bytes of a segment of size bytes:
+// all of it, or (ParseSegmentHead) all but the payload of its last box.
+func parseSegment(raw []byte, size int64, h *Header) (seg *Segment, err error) {
 	defer recoverMalformed(&err, "media segment")
 	if len(raw) >= 8 && !isTopLevelType(string(raw[4:8])) {
 		return nil, fmt.Errorf("%w: segment starts with box type %q", ErrNotISOBMFF, raw[4:8])
 	}
-	spans, err := splitBoxes(raw, 0, len(raw))
+	spans, err := splitSegment(raw, size)
 	if err != nil {
 		return nil, fmt.Errorf("media segment: %w", err)
 	}
-	p := segParser{seg: &Segment{Raw: raw}, h: h, raw: raw}
+	p := segParser{seg: &Segment{Raw: raw, size: size}, h: h, raw: raw}
 	var pending *fragment // a moof waiting for its mdat
 	for i, s := range spans {
 		if pending != nil && s.Type != "mdat" && s.Type != "free" && s.Type != "skip" {

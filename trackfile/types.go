@@ -44,7 +44,7 @@ type Header struct {
 // emsg and sidx boxes followed by one or more moof+mdat pairs
 // (ISO/IEC 23000-19 7.3.3, REaP clause 6.2).
 type Segment struct {
-	Raw            []byte   // as received
+	Raw            []byte   // as received (ParseSegmentHead: the head only)
 	TrackID        uint32   // tfhd track_ID of the first fragment
 	BaseDecodeTime uint64   // tfdt of the first fragment, as received
 	EPT            uint64   // earliest presentation time (min dts+cto), as received
@@ -57,6 +57,8 @@ type Segment struct {
 	HasPrft        bool     // at least one prft box
 	StartsWithSAP  bool     // first sample is a sync sample
 	SAPType        uint8    // 1 or 2 when StartsWithSAP, else 0
+
+	size int64 // of the whole segment: len(Raw), or more for a head
 }
 
 // HasBrand reports whether the segment's styp carries brand b ("lmsg",
