@@ -25,9 +25,16 @@
 // so its cost does not grow with the archive's age; [Archiver.Republish]
 // rewrites them after retention deleted a period.
 //
-// At scale (many channels on a small machine): segment bodies are parsed
-// box by box into pooled buffers (ingest_buffers.go) with one copy of the
-// media; an ingest store write has a per-attempt deadline
+// At scale (many channels on a small machine): on a file store, a
+// single-object segment body whose mdat ends it is spooled to a temporary
+// file in its staging directory as it arrives and linked under its key
+// once its head is parsed (ingest_object.go), so that ingest holds a
+// head and a buffer per request however slow the disk; other bodies are
+// read into one pooled buffer, or parsed box by box into pooled buffers
+// (ingest_buffers.go) with one copy of the media. The finalizer learns
+// the sizes for a track file's sidx from the staged segments' heads and
+// streams their payloads (finalize_read.go), reading each staged byte
+// once and holding no whole segment. An ingest store write has a per-attempt deadline
 // ([Options].StoreAttemptTimeout: a store that hangs is answered 503 with
 // Retry-After in seconds); the finalizer, which finalizes every channel's
 // period at the same moment of the grid, is paced by a byte budget that

@@ -28,10 +28,11 @@ import (
 
 // Defaults of the finalize budget: the finalizer may read staged bytes at
 // finalizeRateFactor times the rate ingest staged them lately (smoothed
-// over about 10 s; a byte is read twice: the sizes first, then the copy),
+// over about 10 s; a byte is read once, for the copy: the sizes come from
+// the segments' heads),
 // and at least at minFinalizeRate; up to finalizeBurst bytes go at once.
 const (
-	finalizeRateFactor = 3.0
+	finalizeRateFactor = 1.5
 	minFinalizeRate    = 16 << 20
 	finalizeBurst      = 8 << 20
 )

@@ -35,12 +35,16 @@ func (c *channel) finalizePeriod(ctx context.Context, k int64) error {
 	// deletes staged segments only after writing their index, so whatever
 	// another archiver already finalized and deleted is seen as covered.
 	listed := map[string]*trackfile.StagedTrack{}
+	sizes := map[string]int64{} // by key, for a head-only first pass
 	for _, track := range tracks {
 		objs, err := c.a.store.List(ctx, trackfile.StagedPrefix(c.name, track))
 		if err != nil {
 			return fmt.Errorf("finalize %s/%s period %d: %w", c.name, track, k, err)
 		}
 		listed[track] = trackfile.ParseStagedTrack(keysOf(objs))
+		for _, o := range objs {
+			sizes[o.Key] = o.Size
+		}
 	}
 	existing, err := c.periodIndexes(ctx, k)
 	if err != nil {
@@ -61,6 +65,7 @@ func (c *channel) finalizePeriod(ctx context.Context, k int64) error {
 			return fmt.Errorf("finalize %s/%s period %d: %w", c.name, track, k, err)
 		}
 		if sp := byPeriod[k]; sp != nil {
+			sp.sizes = sizes
 			staged[track] = sp
 		}
 	}

@@ -21,6 +21,7 @@ type stagedPeriod struct {
 	segs  []trackfile.StagedSegment // by start time
 	tss   []uint32                  // the timescale of each of segs (of its header)
 	keys  []string                  // every staged copy and marker of the period (to delete)
+	sizes map[string]int64          // the listed size of staged objects (of the channel), by key
 }
 
 // groupStaged places a track's staged segments, copies and markers in
@@ -82,6 +83,7 @@ func (c *channel) groupStaged(ctx context.Context, track string, st *trackfile.S
 type plannedSegment struct {
 	t, d   uint64
 	key    string
+	size   int64  // as listed; 0 if not known
 	header string // header hash
 }
 
@@ -110,7 +112,7 @@ func (sp *stagedPeriod) plan(covered func(t uint64) bool) []plannedRun {
 		if covered(s.T) || s.Miss {
 			continue
 		}
-		ps := plannedSegment{t: s.T, d: s.D, key: s.Key, header: s.Header}
+		ps := plannedSegment{t: s.T, d: s.D, key: s.Key, size: sp.sizes[s.Key], header: s.Header}
 		placed := false
 		for i := range runs {
 			if r := &runs[i]; r.endTime() == s.T && r.header == s.Header {

@@ -30,13 +30,24 @@ var k0 = int64(n0 / periodN)
 
 func finalizeRig(t *testing.T, clk *clock) *rig {
 	t.Helper()
-	return newRig(t, &Options{Now: clk.now, Defaults: ChannelConfig{
-		SegmentDuration: trackfile.Rational{Num: 2, Den: 1}, StoragePeriod: 10 * time.Second}}, nil)
+	return newRig(t, finalizeOpts(clk), nil)
 }
 
-// trackFile reads a storage track file and checks its sidx against the
-// segments it should hold (normalized: sidx-free here).
+// finalizeOpts are the options of finalizeRig.
+func finalizeOpts(clk *clock) *Options {
+	return &Options{Now: clk.now, Defaults: ChannelConfig{
+		SegmentDuration: trackfile.Rational{Num: 2, Den: 1}, StoragePeriod: 10 * time.Second}}
+}
+
+// checkTrackFile reads a storage track file of tr and checks its sidx
+// against the segments it should hold (normalized: sidx-free here).
 func checkTrackFile(t *testing.T, r *rig, key string, segs [][]byte, firstN int64) {
+	t.Helper()
+	checkTrackFileOf(t, r, tr, key, segs, firstN)
+}
+
+// checkTrackFileOf is checkTrackFile for a track file of track tr.
+func checkTrackFileOf(t *testing.T, r *rig, tr trackfiletest.Track, key string, segs [][]byte, firstN int64) {
 	t.Helper()
 	raw, err := r.store.Get(context.Background(), key)
 	if err != nil {

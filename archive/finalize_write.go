@@ -32,31 +32,43 @@ func (c *channel) header(ctx context.Context, track, hash, ext string) (*trackfi
 	return h, key, nil
 }
 
-// prepared reads a staged segment and returns its bytes as stored in a
-// track file (sidx dropped, STS applied) with their SegmentInfo, and the
-// raw bytes as staged.
-func (c *channel) prepared(ctx context.Context, s plannedSegment, h *trackfile.Header, offset int64, g trackfile.Grid) ([]byte, trackfile.SegmentInfo, []byte, error) {
-	raw, err := c.a.store.Get(ctx, s.key)
+// prepared reads the head of a staged segment (stagedRead) and returns
+// it as stored in a track file (sidx dropped, STS applied) with the
+// SegmentInfo of the whole segment and its parse. With body, the part's
+// Payload reads the rest of the segment until done is called; without,
+// only the head was read (the sizes for the sidx).
+func (c *channel) prepared(ctx context.Context, s plannedSegment, h *trackfile.Header, offset int64, g trackfile.Grid, body bool) (part trackfile.SegmentPart, info trackfile.SegmentInfo, seg *trackfile.Segment, done func(), err error) {
+	sr, err := c.readStaged(ctx, s, body)
 	if err != nil {
-		return nil, trackfile.SegmentInfo{}, nil, fmt.Errorf("staged %s: %w", s.key, err)
+		return part, info, nil, nil, fmt.Errorf("staged %s: %w", s.key, err)
 	}
-	if err := c.a.pace.wait(ctx, len(raw)); err != nil {
-		return nil, trackfile.SegmentInfo{}, nil, err
+	defer func() {
+		if err != nil {
+			sr.close()
+		}
+	}()
+	c.a.metrics.FinalizeRead.Add(float64(sr.read))
+	if err := c.a.pace.wait(ctx, int(sr.read)); err != nil {
+		return part, info, nil, nil, err
 	}
-	out, info, err := trackfile.PrepareSegment(raw, h, g.SegmentIndex(s.t, h.Info.Timescale), offset)
+	norm, info, err := trackfile.PrepareSegmentHead(sr.head, sr.size, h, g.SegmentIndex(s.t, h.Info.Timescale), offset)
+	if err == nil {
+		seg, err = trackfile.ParseSegmentHead(sr.head, sr.size, h)
+	}
 	if err != nil {
-		return nil, trackfile.SegmentInfo{}, nil, fmt.Errorf("staged %s: %w", s.key, err)
+		return part, info, nil, nil, fmt.Errorf("staged %s: %w", s.key, err)
 	}
 	if info.Time != s.t || info.Duration != s.d {
-		return nil, trackfile.SegmentInfo{}, nil, fmt.Errorf("staged %s: %w: holds a segment at %d for %d ticks, not what its key says",
+		return part, info, nil, nil, fmt.Errorf("staged %s: %w: holds a segment at %d for %d ticks, not what its key says",
 			s.key, trackfile.ErrMalformed, info.Time, info.Duration)
 	}
-	return out, info, raw, nil
+	return trackfile.SegmentPart{Head: norm, Payload: sr.rest}, info, seg, sr.close, nil
 }
 
 // writeRun writes one storage track file for a planned run, streaming one
 // segment at a time, and returns its index entry. Two passes over the
-// staged segments: the sidx before the media needs every size first.
+// staged segments: the sidx before the media needs every size first,
+// which the first pass learns from the segments' heads alone.
 func (c *channel) writeRun(ctx context.Context, k int64, pr plannedRun, fileKey string, ext string, g trackfile.Grid) (trackfile.Run, error) {
 	h, hkey, err := c.header(ctx, pr.track, pr.header, ext)
 	if err != nil {
@@ -66,25 +78,30 @@ func (c *channel) writeRun(ctx context.Context, k int64, pr plannedRun, fileKey 
 	infos := make([]trackfile.SegmentInfo, len(pr.segs))
 	lmsg := false
 	for i, s := range pr.segs {
-		_, info, raw, err := c.prepared(ctx, s, h, off, g)
+		_, info, seg, done, err := c.prepared(ctx, s, h, off, g, false)
 		if err != nil {
 			return trackfile.Run{}, err
 		}
+		done()
 		infos[i] = info
-		if i == len(pr.segs)-1 {
-			seg, err := trackfile.ParseSegment(raw, h)
-			if err != nil {
-				return trackfile.Run{}, err
-			}
-			lmsg = seg.HasBrand("lmsg")
-		}
+		lmsg = seg.HasBrand("lmsg") // of the last segment
 	}
 	var layout trackfile.HeadLayout
 	err = c.a.store.CreateFrom(ctx, fileKey, func(w io.Writer) error {
 		var err error
-		layout, err = trackfile.WriteTrackFile(w, h, infos, func(i int) ([]byte, error) {
-			b, _, _, err := c.prepared(ctx, pr.segs[i], h, off, g)
-			return b, err
+		done := func() {}
+		defer func() { done() }()
+		layout, err = trackfile.WriteTrackFileFrom(w, h, infos, func(i int) (trackfile.SegmentPart, error) {
+			done() // the segment before
+			part, info, _, d, err := c.prepared(ctx, pr.segs[i], h, off, g, true)
+			if err != nil {
+				return part, err
+			}
+			done = d
+			if info != infos[i] {
+				return part, fmt.Errorf("staged %s: %w: read %+v, then %+v", pr.segs[i].key, trackfile.ErrMismatch, infos[i], info)
+			}
+			return part, nil
 		})
 		return err
 	})

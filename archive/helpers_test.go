@@ -42,6 +42,17 @@ func newWrappedRig(t *testing.T, opts *Options, storeOpts *blobstore.Options, wr
 	if err != nil {
 		t.Fatal(err)
 	}
+	return wrapStoreRig(t, st, opts, wrap)
+}
+
+// newStoreRig is newRig on store st, which it closes at the end.
+func newStoreRig(t *testing.T, st *blobstore.Store, opts *Options) *rig {
+	t.Helper()
+	return wrapStoreRig(t, st, opts, nil)
+}
+
+func wrapStoreRig(t *testing.T, st *blobstore.Store, opts *Options, wrap func(http.Handler) http.Handler) *rig {
+	t.Helper()
 	if opts == nil {
 		opts = &Options{}
 	}

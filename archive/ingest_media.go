@@ -44,7 +44,7 @@ func (c *channel) ingestMedia(ctx context.Context, name string, body io.Reader, 
 		s := seg
 		seg = nil
 		defer releaseHeld(body, len(s)) // the ingest memory budget: these bytes are no longer held
-		err := t.stage(ctx, s)
+		err := t.stage(ctx, whole(s))
 		if err == nil {
 			putBuf(s) // not after a failure: an abandoned store attempt may still read it
 		}

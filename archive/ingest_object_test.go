@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"testing"
+
+	"github.com/reapd/reapd/trackfile"
 )
 
 // rawBox returns a box of type typ with n bytes of payload.
@@ -28,7 +30,8 @@ func boxes(types ...string) []byte {
 // TestOneSegment: the single-object fast path takes a body as one segment
 // exactly when ingestMedia's box-by-box loop would stage it as one
 // segment, with the same bytes (a trailing mfra dropped); every other body
-// goes the loop's way.
+// goes the loop's way. The spooled path's isSegmentHead, from the bytes
+// before the last mdat's payload, agrees.
 func TestOneSegment(t *testing.T) {
 	for _, c := range []struct {
 		name  string
@@ -65,6 +68,12 @@ func TestOneSegment(t *testing.T) {
 			}
 			if ok && cap(seg) != len(seg) {
 				t.Errorf("segment capacity %d beyond its %d bytes: an append could write into the body's buffer", cap(seg), len(seg))
+			}
+			// A body that ends with its mdat: its head alone tells the same.
+			if n, hok := trackfile.SegmentHeadLen(c.body, int64(len(c.body))); hok {
+				if got := isSegmentHead(c.body[:n]); got != ok {
+					t.Errorf("isSegmentHead of the first %d bytes = %v, oneSegment of all = %v", n, got, ok)
+				}
 			}
 		})
 	}

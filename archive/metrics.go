@@ -26,6 +26,7 @@ type Metrics struct {
 	Channels       prometheus.Gauge       // channels open in this archiver
 	Tracks         prometheus.Gauge       // tracks open, all channels together
 	FinalizeLag    prometheus.Histogram   // seconds from a period's end to its finalizing (staging-to-finalize lag)
+	FinalizeRead   prometheus.Counter     // bytes the finalizer read from staging (each staged byte about once)
 }
 
 // Results counted in reapd_ingest_segments_total.
@@ -116,11 +117,13 @@ func NewMetricsWith(reg prometheus.Registerer, opts *MetricsOptions) *Metrics {
 		FinalizeLag: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "reapd_finalize_lag_seconds",
 			Help:    "Time from a storage period's end to its track files being written (negative lags, of periods complete early, count as 0).",
 			Buckets: []float64{1, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200}}),
+		FinalizeRead: prometheus.NewCounter(prometheus.CounterOpts{Name: "reapd_finalize_read_bytes_total",
+			Help: "Bytes the finalizer read from staged segments: each staged byte about once (the sidx sizes come from the segments' heads)."}),
 	}
 	if reg != nil {
 		reg.MustRegister(m.Segments, m.Bytes, m.Headers, m.MPDs, m.Rejects, m.Findings, m.DupMismatch,
 			m.StoreErrors, m.IngestDuration, m.OverBudget, m.IngestHeld, m.IngestLimit,
-			m.Capped, m.GridDecisions, m.Channels, m.Tracks, m.FinalizeLag)
+			m.Capped, m.GridDecisions, m.Channels, m.Tracks, m.FinalizeLag, m.FinalizeRead)
 	}
 	return m
 }

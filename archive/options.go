@@ -76,7 +76,7 @@ type Options struct {
 	// FinalizeRate bounds how fast the finalizer reads staged segments
 	// back, in bytes per second, so that finalizing every channel's
 	// period at once does not take the store from ingest (see
-	// finalize_pace.go). 0 (default): three times the rate ingest staged
+	// finalize_pace.go). 0 (default): 1.5 times the rate ingest staged
 	// bytes at lately (smoothed over about 10 s), at least 16 MiB/s; negative: no limit.
 	FinalizeRate float64
 	// FinalizeSpread spreads the channels' finalizing of a period over a

@@ -19,6 +19,30 @@ type stagedCopy struct {
 	sum     uint64 // maphash of the bytes: a duplicate that differs is a finding, not a security check
 }
 
+// received is a media segment as ingest received it: all its bytes in
+// raw, or, spooled to the store as it arrived (ingestSpooled), its head
+// in raw (the bytes before its last mdat's payload) and all of it in
+// spool.
+type received struct {
+	raw   []byte
+	size  int64
+	sum   uint64           // maphash (copySeed) of all its bytes
+	spool *blobstore.Spool // nil: raw is the whole segment
+}
+
+// whole is the received segment raw, held in memory.
+func whole(raw []byte) received {
+	return received{raw: raw, size: int64(len(raw)), sum: maphash.Bytes(copySeed, raw)}
+}
+
+// create stages the received segment under key.
+func (r received) create(ctx context.Context, st *blobstore.Store, key string) error {
+	if r.spool != nil {
+		return r.spool.Create(ctx, key)
+	}
+	return st.Create(ctx, key, r.raw)
+}
+
 // copySeed seeds the hashes that compare redundant copies (process-wide:
 // hashes are only compared within the process).
 var copySeed = maphash.MakeSeed()
@@ -32,14 +56,14 @@ var copySeed = maphash.MakeSeed()
 // encoder) is staged beside it and the finalizer takes the longest. A real
 // copy is staged beside a slate copy (the finalizer prefers it); a 'miss'
 // segment is staged as a gap marker.
-func (t *track) stage(ctx context.Context, raw []byte) error {
+func (t *track) stage(ctx context.Context, r received) error {
 	a := t.c.a
 	start := time.Now()
 	h, err := t.currentHeader(ctx)
 	if err != nil {
 		return err
 	}
-	seg, err := trackfile.ParseSegment(raw, h)
+	seg, err := trackfile.ParseSegmentHead(r.raw, r.size, h)
 	if err != nil {
 		return fmt.Errorf("track %s: media segment: %w", t.name, err)
 	}
@@ -64,7 +88,7 @@ func (t *track) stage(ctx context.Context, raw []byte) error {
 		name.Variant = trackfile.VariantSlate
 	}
 	if t.c.covered(t.name, ts, at) {
-		t.counted(name, ResultDuplicate, raw)
+		t.counted(name, ResultDuplicate, r)
 		return nil
 	}
 	if err := t.markHeader(ctx, h, at); err != nil {
@@ -82,7 +106,7 @@ func (t *track) stage(ctx context.Context, raw []byte) error {
 			other.Variant = o
 			_, err := st.Stat(ctx, trackfile.StagedKey(t.c.name, t.name, other))
 			if err == nil {
-				t.counted(name, ResultDuplicate, raw)
+				t.counted(name, ResultDuplicate, r)
 				t.c.noteStaged(t.name, ts, at, seg.Duration)
 				return nil
 			}
@@ -93,14 +117,14 @@ func (t *track) stage(ctx context.Context, raw []byte) error {
 		}
 	}
 	key := trackfile.StagedKey(t.c.name, t.name, name)
-	err = st.Create(ctx, key, raw)
+	err = r.create(ctx, st, key)
 	switch {
 	case errors.Is(err, blobstore.ErrExists):
 		// Staged by another encoder's copy, or by another archiver on a
 		// shared bucket: the finalizer must know the segment is there, so
 		// that this archiver sees the period complete (or due) even when
 		// the one that won the segment is gone.
-		t.counted(name, ResultDuplicate, raw)
+		t.counted(name, ResultDuplicate, r)
 		t.c.noteStaged(t.name, ts, at, seg.Duration)
 		return nil
 	case err != nil:
@@ -108,8 +132,8 @@ func (t *track) stage(ctx context.Context, raw []byte) error {
 		return fmt.Errorf("track %s segment %s: %w", t.name, name, err)
 	}
 	a.metrics.IngestDuration.WithLabelValues(t.c.name, "segment").Observe(time.Since(start).Seconds())
-	a.metrics.Bytes.WithLabelValues(t.c.name, t.name).Add(float64(len(raw)))
-	a.pace.noteStaged(len(raw))
+	a.metrics.Bytes.WithLabelValues(t.c.name, t.name).Add(float64(r.size))
+	a.pace.noteStaged(int(r.size))
 	result := ResultStaged
 	switch {
 	case name.Variant == trackfile.VariantMiss:
@@ -122,7 +146,7 @@ func (t *track) stage(ctx context.Context, raw []byte) error {
 		result = ResultLate
 		t.log.Warn("late segment for a finalized period: kept as an extra part", "t", at, "timescale", ts)
 	}
-	t.counted(name, result, raw)
+	t.counted(name, result, r)
 	if seg.HasBrand("lmsg") {
 		t.log.Info("last segment (lmsg): track ends", "t", at, "timescale", ts)
 		t.c.trackEnded(t.name, ts, at, seg.Duration)
@@ -134,10 +158,10 @@ func (t *track) stage(ctx context.Context, raw []byte) error {
 
 // counted records a segment's result, and for a duplicate compares it with
 // the copy that won (an interchangeability metric and finding).
-func (t *track) counted(name trackfile.StagedName, result string, raw []byte) {
+func (t *track) counted(name trackfile.StagedName, result string, r received) {
 	a := t.c.a
 	a.metrics.Segments.WithLabelValues(t.c.name, t.name, result).Inc()
-	sum := maphash.Bytes(copySeed, raw)
+	size, sum := int(r.size), r.sum
 	id := name
 	id.Variant = ""
 	t.mu.Lock()
@@ -147,18 +171,18 @@ func (t *track) counted(name trackfile.StagedName, result string, raw []byte) {
 	prev, ok := t.recent[id]
 	if result == ResultDuplicate {
 		mismatch := ok && prev.variant == trackfile.VariantReal && name.Variant == trackfile.VariantReal &&
-			(prev.size != len(raw) || prev.sum != sum)
+			(prev.size != size || prev.sum != sum)
 		t.mu.Unlock()
 		if mismatch {
 			a.metrics.DupMismatch.WithLabelValues(t.c.name, t.name).Inc()
 			t.finding(trackfile.Finding{Clause: "5.3 interchangeable", Level: trackfile.LevelWarning,
 				Subject: fmt.Sprintf("track %s segment at %d", t.name, name.T),
-				Message: fmt.Sprintf("a redundant copy differs from the staged one (%d bytes, staged %d): the encoders are not interchangeable; the first copy was kept", len(raw), prev.size)})
+				Message: fmt.Sprintf("a redundant copy differs from the staged one (%d bytes, staged %d): the encoders are not interchangeable; the first copy was kept", size, prev.size)})
 		}
 		return
 	}
 	defer t.mu.Unlock()
-	t.recent[id] = stagedCopy{variant: name.Variant, size: len(raw), sum: sum}
+	t.recent[id] = stagedCopy{variant: name.Variant, size: size, sum: sum}
 	// Keep a bounded memory: forget the oldest half when it grows.
 	if len(t.recent) > 4096 {
 		for k := range t.recent {

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strconv"
 	"testing"
+	"testing/iotest"
 
 	"github.com/Eyevinn/mp4ff/bits"
 	"github.com/Eyevinn/mp4ff/mp4"
@@ -202,5 +204,53 @@ func TestWriteTrackFileMismatch(t *testing.T) {
 	boom := errors.New("store down")
 	if _, err := WriteTrackFile(&bytes.Buffer{}, h, infos, func(int) ([]byte, error) { return nil, boom }); !errors.Is(err, boom) {
 		t.Errorf("next error: %v", err)
+	}
+}
+
+// TestWriteTrackFileFrom: a track file streamed from segment heads and
+// payload readers is byte for byte the one written from whole segments;
+// a payload short of its index entry, or missing, is ErrMismatch, and a
+// payload's read error is returned.
+func TestWriteTrackFileFrom(t *testing.T) {
+	const offset = 3600 * 12800
+	ft := ldashVideo
+	h, infos, _, want := assemble(t, ft, offset)
+	_, raws := loadTrack(t, ft)
+	n0 := int64(epoch / 2)
+	part := func(i int, cut int) (SegmentPart, error) {
+		raw := raws[i]
+		n, ok := SegmentHeadLen(raw, int64(len(raw)))
+		if !ok {
+			t.Fatalf("segment %d does not end with an mdat", i)
+		}
+		head, info, err := PrepareSegmentHead(raw[:n], int64(len(raw)), h, n0+int64(i), offset)
+		if err != nil || info != infos[i] {
+			t.Fatalf("segment %d: %+v, %v; want %+v", i, info, err, infos[i])
+		}
+		return SegmentPart{Head: head, Payload: bytes.NewReader(raw[n : len(raw)-cut])}, nil
+	}
+	var got bytes.Buffer
+	if _, err := WriteTrackFileFrom(&got, h, infos, func(i int) (SegmentPart, error) { return part(i, 0) }); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), want) {
+		t.Fatalf("streamed file: %d bytes, differs from the %d written from whole segments", got.Len(), len(want))
+	}
+	short := func(i int) (SegmentPart, error) { return part(i, min(i, 1)) }
+	if _, err := WriteTrackFileFrom(io.Discard, h, infos, short); !errors.Is(err, ErrMismatch) {
+		t.Errorf("a payload a byte short: err = %v, want ErrMismatch", err)
+	}
+	headOnly := func(i int) (SegmentPart, error) { p, err := part(i, 0); p.Payload = nil; return p, err }
+	if _, err := WriteTrackFileFrom(io.Discard, h, infos, headOnly); !errors.Is(err, ErrMismatch) {
+		t.Errorf("no payload: err = %v, want ErrMismatch", err)
+	}
+	boom := errors.New("disk gone")
+	failing := func(i int) (SegmentPart, error) {
+		p, err := part(i, 0)
+		p.Payload = io.MultiReader(io.LimitReader(p.Payload, 100), iotest.ErrReader(boom))
+		return p, err
+	}
+	if _, err := WriteTrackFileFrom(io.Discard, h, infos, failing); !errors.Is(err, boom) {
+		t.Errorf("a payload read error: err = %v, want it returned", err)
 	}
 }

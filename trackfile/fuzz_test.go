@@ -112,6 +112,9 @@ func FuzzNormalize(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte, offset int64) {
 		norm, err := NormalizeWith(in, offset, &NormalizeOptions{Timescale: 12800})
 		checkCategory(t, err)
+		if n, ok := SegmentHeadLen(in, int64(len(in))); ok {
+			samePrepare(t, in, n, nil, offset) // the head alone prepares the same
+		}
 		if err != nil {
 			return
 		}

@@ -50,8 +50,16 @@ func Normalize(raw []byte, offset int64) ([]byte, error) {
 //
 // With offset 0 and nothing to drop, the result is raw itself (not a copy).
 func NormalizeWith(raw []byte, offset int64, opts *NormalizeOptions) (out []byte, err error) {
+	return normalize(raw, int64(len(raw)), offset, opts)
+}
+
+// normalize is NormalizeWith for raw, the first bytes of a segment of
+// size bytes: all of it, or (PrepareSegmentHead) all but the payload of
+// its last box, an mdat. That mdat is never changed, so the normalized
+// head is followed by the payload as it was.
+func normalize(raw []byte, size int64, offset int64, opts *NormalizeOptions) (out []byte, err error) {
 	defer recoverMalformed(&err, "normalize")
-	spans, err := splitBoxes(raw, 0, len(raw))
+	spans, err := splitSegment(raw, size)
 	if err != nil {
 		return nil, fmt.Errorf("normalize: %w", err)
 	}
@@ -66,7 +74,7 @@ func NormalizeWith(raw []byte, offset int64, opts *NormalizeOptions) (out []byte
 	}
 	out = make([]byte, 0, len(raw)-drop+64)
 	for _, s := range spans {
-		b := s.Raw(raw)
+		b := raw[s.Off:min(s.End(), len(raw))] // a head's last mdat: its header
 		switch {
 		case dropped(s.Type):
 			continue

@@ -1,6 +1,7 @@
 package trackfile
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"reflect"
@@ -32,6 +33,9 @@ func TestParseSegmentHead(t *testing.T) {
 			for _, hh := range []*Header{h, nil} {
 				sameParse(t, c.in, n, hh)
 			}
+			for _, off := range headOffsets {
+				samePrepare(t, c.in, n, h, off)
+			}
 		})
 	}
 	if heads < 6 {
@@ -61,6 +65,37 @@ func TestParseSegmentHeadLargesize(t *testing.T) {
 		t.Fatalf("SegmentHeadLen = %d, %v; want %d, true", n, ok, off+16)
 	}
 	sameParse(t, large, n, h)
+	for _, off := range headOffsets {
+		samePrepare(t, large, n, h, off)
+	}
+}
+
+// headOffsets are the STS offsets samePrepare is tried with: none, an
+// hour, one that grows a version 0 tfdt to 64 bits, one below zero.
+var headOffsets = []int64{0, 3600 * 12800, 1 << 33, -1 << 40}
+
+// samePrepare checks that PrepareSegmentHead of in's first n bytes gives
+// the SegmentInfo PrepareSegment gives of all of in, and a normalized
+// head that the rest of in completes to the normalized segment.
+func samePrepare(t *testing.T, in []byte, n int, h *Header, offset int64) {
+	t.Helper()
+	want, winfo, werr := PrepareSegment(in, h, 7, offset)
+	got, ginfo, gerr := PrepareSegmentHead(in[:n], int64(len(in)), h, 7, offset)
+	if (werr == nil) != (gerr == nil) || !sameCategory(werr, gerr) {
+		t.Fatalf("offset %d: head: err %v; whole: err %v", offset, gerr, werr)
+	}
+	if werr != nil {
+		return
+	}
+	if winfo.Size != int64(len(want)) {
+		t.Fatalf("offset %d: info says %d bytes, the normalized segment has %d", offset, winfo.Size, len(want))
+	}
+	if ginfo != winfo {
+		t.Fatalf("offset %d: head's info %+v, whole's %+v", offset, ginfo, winfo)
+	}
+	if whole := append(append([]byte(nil), got...), in[n:]...); !bytes.Equal(whole, want) {
+		t.Fatalf("offset %d: the normalized head and the payload (%d bytes) are not the normalized segment (%d bytes)", offset, len(whole), len(want))
+	}
 }
 
 // sameParse checks that ParseSegmentHead of in's first n bytes agrees

@@ -85,7 +85,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, *flag.FlagSe
 	fs.DurationVar(&f.storeTimeout, "store-timeout", 20*time.Second, "longest an ingest request may wait on the store at a stretch (503 after); a long-running POST may last for ever")
 	fs.DurationVar(&f.readyzInterval, "readyz-interval", 5*time.Second, "how often /readyz writes its canary object to the store (results in between are cached)")
 	fs.DurationVar(&f.archiveWindow, "archive-window", archive.DefaultArchiveWindow, "how far back from the newest storage period {channel}/archive.mpd reaches; older periods are in the day S-MPDs {channel}/archive/{date}.mpd (negative: the whole archive, whose publish cost grows with its age)")
-	fs.Var(&f.finalizeRate, "finalize-rate", "most bytes per second the finalizer reads staged segments back (e.g. 64MiB); default 3x the rate ingest stages, at least 16MiB")
+	fs.Var(&f.finalizeRate, "finalize-rate", "most bytes per second the finalizer reads staged segments back (e.g. 64MiB); default 1.5x the rate ingest stages, at least 16MiB")
 	fs.DurationVar(&f.finalizeSpread, "finalize-spread", 5*time.Minute, "spread the channels' finalizing of a period over this window after its end (at most a tenth of the period; 0: all at once)")
 	fs.DurationVar(&f.storeAttempt, "store-attempt-timeout", 2*time.Second, "longest one try of an ingest store write may take (plus its size at 8 MiB/s) while the store answers nothing else: a store that hangs is answered 503 with Retry-After after it; while it answers other operations (a busy disk) a try may take 5 times as long (negative: none)")
 	fs.StringVar(&f.pprof, "pprof", "", "serve net/http/pprof on this address, a listener of its own (e.g. 127.0.0.1:6060); default none")

@@ -54,7 +54,8 @@ func TestHostileClients(t *testing.T) {
 		{"body stalled mid-box", func(t *testing.T) { probeStalledMidBox(t, p, in) }},
 		{"idle keep-alive", func(t *testing.T) { probeIdleKeepAlive(t, p) }},
 		{"too many connections", func(t *testing.T) { probeTooManyConns(t, p) }},
-		{"16 × 40 MiB of a 63 MiB box, stalled", func(t *testing.T) { probeOverBudget(t, p, in) }},
+		{"16 × 40 MiB of a 63 MiB segment, spooled", func(t *testing.T) { probeOverBudget(t, p, in, true) }},
+		{"16 × 40 MiB of a 63 MiB box, stalled", func(t *testing.T) { probeOverBudget(t, p, in, false) }},
 	}
 	for _, pr := range probes {
 		resetPeakRSS(t, pid)
@@ -203,12 +204,18 @@ func probeTooManyConns(t *testing.T, p *proc) {
 }
 
 // probeOverBudget sends, on 16 connections at once, 40 MiB of a 63 MiB
-// segment and stalls: what the ingest memory budget cannot hold is refused
-// with 503, what it holds is cut with 408 a window after the stall, and
-// nothing is left held.
-func probeOverBudget(t *testing.T, p *proc, in *input) {
+// body and stalls. A segment whose mdat ends the body is spooled to the
+// file store as it arrives (spooled): it holds no memory, and every
+// connection is cut with 408 a window after the stall. A body with a box
+// after its 63 MiB mdat is held in memory: what the ingest memory budget
+// cannot hold is refused with 503, what it holds is cut with 408. Nothing
+// is left held.
+func probeOverBudget(t *testing.T, p *proc, in *input, spooled bool) {
 	const conns, size, sent = 16, 63 << 20, 40 << 20
 	head := bigSegment(in.segs["a"][0], size)
+	if !spooled {
+		head = bigSegment(in.segs["a"][0], size-8) // and an 8-byte box, never sent
+	}
 	zeros := make([]byte, 1<<20)
 	var wg sync.WaitGroup
 	endings := make([]ending, conns)
@@ -251,7 +258,10 @@ func probeOverBudget(t *testing.T, p *proc, in *input) {
 		}
 	}
 	t.Logf("%d refused for want of budget (503), %d cut when stalled (408)", refused, cut)
-	if refused == 0 {
+	switch {
+	case spooled && refused != 0:
+		t.Errorf("%d spooled segments refused for want of memory: they hold none", refused)
+	case !spooled && refused == 0:
 		t.Errorf("16 × 40 MiB fitted in the ingest memory budget: the probe did not test it")
 	}
 }
