@@ -8,10 +8,11 @@ import (
 	"github.com/reapd/reapd/trackfile"
 )
 
-// headProbe is how much of a staged segment the finalizer reads first:
-// more than the boxes before the mdat payload of a usual segment (the
-// moof of 10 s of 60 fps video is under 10 KB). A segment whose head is
-// longer (a low-latency segment of many chunks) is read whole.
+// headProbe is how much of a segment the finalizer reads first, and how
+// much of a body ingest reads before it decides to spool the rest: more
+// than the boxes before the mdat payload of a usual segment (the moof of
+// 10 s of 60 fps video is under 10 KB). A segment whose head is longer (a
+// low-latency segment of many chunks) is read whole by both.
 const headProbe = 16 << 10
 
 // stagedSegment is a staged segment as the finalizer reads it: head, all
