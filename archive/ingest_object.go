@@ -28,14 +28,19 @@ func (c *channel) ingestObject(ctx context.Context, name string, body io.Reader,
 	var pre []byte // read already
 	if size >= spoolMin && c.a.store.Spools() {
 		head := getBuf(headProbe)[:headProbe]
-		defer putBuf(head) // a spool, or a copy of it, is what the store reads
 		if _, err := io.ReadFull(body, head); err != nil {
+			putBuf(head)
 			return err
 		}
 		if hl, ok := trackfile.SegmentHeadLen(head, size); ok && isSegmentHead(head[:hl]) {
-			return c.ingestSpooled(ctx, name, body, size, head, hl)
+			err := c.ingestSpooled(ctx, name, body, size, head, hl)
+			if err == nil {
+				putBuf(head) // not after a failure: an abandoned spool write may still read it
+			}
+			return err
 		}
 		pre = head
+		defer putBuf(head)
 	}
 	buf := getBuf(int(size))[:size]
 	copy(buf, pre)
@@ -68,7 +73,7 @@ func (c *channel) ingestObject(ctx context.Context, name string, body io.Reader,
 // rest of the body is copied through one pooled buffer, released from
 // the ingest memory budget chunk by chunk and hashed on the way for the
 // comparison of redundant copies.
-func (c *channel) ingestSpooled(ctx context.Context, name string, body io.Reader, size int64, got []byte, hl int) error {
+func (c *channel) ingestSpooled(ctx context.Context, name string, body io.Reader, size int64, got []byte, hl int) (err error) {
 	t, err := c.track(name)
 	if err != nil {
 		return err
@@ -82,7 +87,7 @@ func (c *channel) ingestSpooled(ctx context.Context, name string, body io.Reader
 	sum.SetSeed(copySeed)
 	put := func(b []byte) error {
 		_, _ = sum.Write(b)
-		_, err := sp.Write(b)
+		err := sp.Append(ctx, b) // within the store's attempt deadline: a disk that hangs is a 503
 		releaseHeld(body, len(b))
 		return err
 	}
@@ -90,7 +95,11 @@ func (c *channel) ingestSpooled(ctx context.Context, name string, body io.Reader
 		return err
 	}
 	buf := getBuf(budgetGranule)[:budgetGranule]
-	defer putBuf(buf)
+	defer func() {
+		if err == nil {
+			putBuf(buf) // not after a failure: an abandoned spool write may still read it
+		}
+	}()
 	for left := size - int64(len(got)); left > 0; {
 		n, err := body.Read(buf[:min(left, int64(len(buf)))]) // what has arrived: to the disk now
 		if perr := put(buf[:n]); perr != nil {

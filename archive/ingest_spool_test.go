@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -28,12 +29,18 @@ func bigSegAt(n int64) []byte {
 // returns too; fault, when set, is the store's Fault hook.
 func spoolRig(t *testing.T, fault func(op blobstore.Op, key string) error) (*rig, string) {
 	t.Helper()
+	return spoolRigWith(t, nil, fault)
+}
+
+// spoolRigWith is spoolRig with archiver options.
+func spoolRigWith(t *testing.T, opts *Options, fault func(op blobstore.Op, key string) error) (*rig, string) {
+	t.Helper()
 	dir := t.TempDir()
 	st, err := blobstore.Open(context.Background(), "file://"+dir, &blobstore.Options{Fault: fault, MaxAttempts: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := newStoreRig(t, st, nil)
+	r := newStoreRig(t, st, opts)
 	r.mustSend("POST", "/ingest/ch1/a/init.cmfa", bigTrack.Header())
 	return r, filepath.Join(dir, "ch1", "a", "live")
 }
@@ -186,3 +193,52 @@ func TestSpooledIngestFailures(t *testing.T) {
 type iotestErr struct{}
 
 func (iotestErr) Read([]byte) (int, error) { return 0, errors.New("connection reset") }
+
+// TestSpooledIngestOnAHangingDisk: a spool write that does not return (a
+// disk that hangs) is answered 503 with Retry-After within the store's
+// attempt timeout, not held; once the disk answers, the retry is staged
+// and the abandoned spool leaves no temporary file.
+func TestSpooledIngestOnAHangingDisk(t *testing.T) {
+	var hang atomic.Bool
+	release := make(chan struct{})
+	r, dir := spoolRigWith(t, &Options{StoreAttemptTimeout: 300 * time.Millisecond, StoreTimeout: time.Minute},
+		func(op blobstore.Op, key string) error {
+			if op == blobstore.OpCreate && key == "ch1/a/live/" && hang.Load() {
+				<-release
+			}
+			return nil
+		})
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(free) // before the rig's: its server waits for the handlers
+	seg := bigSegAt(n0)
+	hang.Store(true)
+	start := time.Now()
+	req, err := http.NewRequest("PUT", r.srv.URL+"/ingest/ch1/a/1.cmfa", bytes.NewReader(seg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Timeout: 20 * time.Second}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("segment on a hanging disk: %v (after %v)", err, time.Since(start))
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("segment on a hanging disk: %d, Retry-After %q; want 503 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("answered after %v, want about the 300 ms attempt timeout", took)
+	}
+	hang.Store(false)
+	free()
+	r.mustSend("PUT", "/ingest/ch1/a/1.cmfa", seg) // the encoder's retry
+	if staged := r.staged("ch1", "a"); !bytes.Equal(staged[stagedAt(n0)], seg) {
+		t.Fatalf("segment not staged after the retry: %v", r.keys())
+	}
+	for deadline := time.Now().Add(30 * time.Second); len(temps(t, dir)) != 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("temporary files left: %v", temps(t, dir))
+		}
+	}
+}

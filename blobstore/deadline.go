@@ -26,15 +26,24 @@ var errAttemptTimeout = errors.New("store attempt timed out")
 // plus size at AttemptMinRate): an attempt that passes it fails with
 // ErrUnavailable and is not retried.
 func (s *Store) doTimed(ctx context.Context, op Op, key string, size int, fn func(ctx context.Context) error) error {
+	limit := s.attemptLimit(ctx, size)
+	if limit <= 0 {
+		return s.do(ctx, op, key, true, fn)
+	}
+	return s.doWithin(ctx, op, key, true, limit, fn)
+}
+
+// attemptLimit is the deadline of an attempt to write size bytes under
+// ctx (see doTimed); 0: none.
+func (s *Store) attemptLimit(ctx context.Context, size int) time.Duration {
 	limit := s.attemptMax
 	if d, ok := ctx.Value(attemptKey{}).(time.Duration); ok {
 		limit = d
 	}
 	if limit <= 0 {
-		return s.do(ctx, op, key, true, fn)
+		return 0
 	}
-	limit += time.Duration(float64(size) / AttemptMinRate * float64(time.Second))
-	return s.doWithin(ctx, op, key, true, limit, fn)
+	return limit + time.Duration(float64(size)/AttemptMinRate*float64(time.Second))
 }
 
 // hangFactor bounds how long an attempt may outlive its deadline while

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 )
 
 // ErrNoSpool is returned by NewSpool on a store that does not spool
@@ -26,6 +27,7 @@ type Spool struct {
 	w      io.Writer
 	n      int64
 	closed bool
+	failed error // of an Append: the spool is of no more use
 }
 
 // Spools reports whether NewSpool is available: on a file store. On S3
@@ -68,6 +70,45 @@ func (p *Spool) Write(b []byte) (int, error) {
 	return n, nil
 }
 
+// Append is Write within the attempt deadline of ctx ([WithAttemptTimeout],
+// else Options.AttemptTimeout, plus len(b) at AttemptMinRate): a write that
+// has not returned by then (a disk that hangs: a page-cache write waits
+// for the journal too) fails with a final ErrUnavailable, and so does
+// every later Append. The abandoned write may still read b: the caller
+// must not reuse b after an error. Options.Fault is called before each
+// Append with OpCreate and the spool's directory.
+func (p *Spool) Append(ctx context.Context, b []byte) error {
+	if p.failed != nil {
+		return p.failed
+	}
+	if p.closed {
+		return newError(OpCreate, p.dir, ErrUnavailable, "spool is closed")
+	}
+	s, w := p.s, p.w
+	write := func(context.Context) error {
+		if s.fault != nil {
+			if err := s.fault(OpCreate, p.dir); err != nil {
+				return err
+			}
+		}
+		_, err := w.Write(b)
+		return err
+	}
+	var err error
+	if limit := s.attemptLimit(ctx, len(b)); limit > 0 {
+		err = runTimed(ctx, limit, &s.progress, write)
+	} else {
+		err = write(ctx)
+	}
+	if err != nil {
+		p.failed = classify(ctx, OpCreate, p.dir, err)
+		return p.failed
+	}
+	s.progress.Store(time.Now().UnixNano()) // the disk answered
+	p.n += int64(len(b))
+	return nil
+}
+
 // Size is how many bytes were written.
 func (p *Spool) Size() int64 { return p.n }
 
@@ -85,6 +126,9 @@ func (p *Spool) Create(ctx context.Context, key string) error {
 	}
 	if p.closed {
 		return newError(OpCreate, key, ErrUnavailable, "spool is closed")
+	}
+	if p.failed != nil {
+		return p.failed // its bytes are not all there
 	}
 	return s.doTimed(ctx, OpCreate, key, int(p.n), func(ctx context.Context) error {
 		return s.fs.publish(ctx, p.f, key, false)

@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/reapd/reapd/blobstore"
 )
@@ -82,15 +84,7 @@ func TestSpoolFault(t *testing.T) {
 			}
 			return nil
 		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	p, err := st.NewSpool("ch/v/live/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := newSpool(t, st, err)
 	p.Write([]byte("segment"))
 	if err := p.Create(t.Context(), "ch/v/live/0-2.cmfv"); !errors.Is(err, blobstore.ErrUnavailable) {
 		t.Fatalf("create under a fault: %v, want ErrUnavailable", err)
@@ -102,4 +96,61 @@ func TestSpoolFault(t *testing.T) {
 	if got, err := st.Get(t.Context(), "ch/v/live/0-2.cmfv"); err != nil || string(got) != "segment" {
 		t.Fatalf("Get = %q, %v", got, err)
 	}
+}
+
+// TestSpoolAppendHangs: an Append that does not return (a disk that hangs)
+// fails with ErrUnavailable within its attempt deadline; the spool is then
+// of no use (later appends and the create fail too), and an Append that
+// returns adds its bytes.
+func TestSpoolAppendHangs(t *testing.T) {
+	var hang atomic.Bool
+	release := make(chan struct{})
+	defer close(release)
+	st, err := blobstore.Open(t.Context(), "file://"+t.TempDir(), &blobstore.Options{
+		AttemptTimeout: 200 * time.Millisecond,
+		Fault: func(op blobstore.Op, key string) error {
+			if op == blobstore.OpCreate && key == "ch/v/live/" && hang.Load() {
+				<-release
+			}
+			return nil
+		}})
+	p := newSpool(t, st, err)
+	ctx := t.Context()
+	if err := p.Append(ctx, []byte("first")); err != nil || p.Size() != 5 {
+		t.Fatalf("Append: %v, size %d", err, p.Size())
+	}
+	hang.Store(true)
+	start := time.Now()
+	if err := p.Append(ctx, []byte("second")); !errors.Is(err, blobstore.ErrUnavailable) {
+		t.Fatalf("Append on a hanging disk: %v, want ErrUnavailable", err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("Append on a hanging disk returned after %v, want about its 200 ms deadline", took)
+	}
+	hang.Store(false)
+	if err := p.Append(ctx, []byte("third")); !errors.Is(err, blobstore.ErrUnavailable) {
+		t.Errorf("Append after a hang: %v, want the spool failed", err)
+	}
+	if err := p.Create(ctx, "ch/v/live/0-2.cmfv"); !errors.Is(err, blobstore.ErrUnavailable) {
+		t.Errorf("Create after a hang: %v, want the spool failed", err)
+	}
+	if _, err := st.Stat(ctx, "ch/v/live/0-2.cmfv"); !errors.Is(err, blobstore.ErrNotFound) {
+		t.Errorf("a failed spool was created: %v", err)
+	}
+}
+
+// newSpool returns a spool in ch/v/live/ of st, the store that open
+// returned with err; both are closed at the end of the test.
+func newSpool(t *testing.T, st *blobstore.Store, err error) *blobstore.Spool {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	p, err := st.NewSpool("ch/v/live/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
 }

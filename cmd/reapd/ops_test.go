@@ -116,7 +116,10 @@ func TestStartupRemovesStaleTemp(t *testing.T) {
 	if _, err := os.Stat(young); err != nil {
 		t.Errorf("young temporary file removed: %v", err)
 	}
-	if !strings.Contains(p.logs.String(), "removed temporary files left by interrupted writes") {
+	// The line is written once the clean-up is over, after the removal.
+	if !poll(10*time.Second, func() bool {
+		return strings.Contains(p.logs.String(), "removed temporary files left by interrupted writes")
+	}) {
 		t.Errorf("the clean-up was not logged")
 	}
 }
