@@ -92,3 +92,24 @@ func TestReadStagedFallsBackToTheWholeSegment(t *testing.T) {
 		}
 	}
 }
+
+// TestFinalizeRunEndsWithLastSegment: a run whose last segment carries
+// 'lmsg' is indexed as ending there (the brand is read from the head of
+// the segment as stored), on a file store with segments spooled.
+func TestFinalizeRunEndsWithLastSegment(t *testing.T) {
+	clk := newClock(testEpoch)
+	r, _ := spoolRigWith(t, finalizeOpts(clk), nil)
+	for i := int64(0); i < 3; i++ {
+		brands := []string{"cmfs"}
+		if i == 2 {
+			brands = append(brands, "lmsg")
+		}
+		b := bigTrack.Segment(uint64(n0+i)*bigTrack.SegmentTicks(), uint32(n0+i), brands...)
+		r.mustSend("POST", fmt.Sprintf("/ingest/ch1/a/%d.cmfa", i), b)
+	}
+	r.a.FinalizeDue(context.Background())
+	idx := readIndex(t, r, trackfile.IndexKey("ch1", k0, ""))
+	if len(idx.Runs) != 1 || idx.Runs[0].End != trackfile.EndLast || idx.Runs[0].Count() != 3 {
+		t.Fatalf("index runs %+v, want one of 3 segments ending with lmsg", idx.Runs)
+	}
+}

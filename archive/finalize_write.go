@@ -32,15 +32,15 @@ func (c *channel) header(ctx context.Context, track, hash, ext string) (*trackfi
 	return h, key, nil
 }
 
-// prepared reads the head of a staged segment (stagedRead) and returns
+// prepared reads the head of a staged segment (readStaged) and returns
 // it as stored in a track file (sidx dropped, STS applied) with the
-// SegmentInfo of the whole segment and its parse. With body, the part's
+// SegmentInfo of the whole segment. With body, the part's
 // Payload reads the rest of the segment until done is called; without,
 // only the head was read (the sizes for the sidx).
-func (c *channel) prepared(ctx context.Context, s plannedSegment, h *trackfile.Header, offset int64, g trackfile.Grid, body bool) (part trackfile.SegmentPart, info trackfile.SegmentInfo, seg *trackfile.Segment, done func(), err error) {
+func (c *channel) prepared(ctx context.Context, s plannedSegment, h *trackfile.Header, offset int64, g trackfile.Grid, body bool) (part trackfile.SegmentPart, info trackfile.SegmentInfo, done func(), err error) {
 	sr, err := c.readStaged(ctx, s, body)
 	if err != nil {
-		return part, info, nil, nil, fmt.Errorf("staged %s: %w", s.key, err)
+		return part, info, nil, fmt.Errorf("staged %s: %w", s.key, err)
 	}
 	defer func() {
 		if err != nil {
@@ -49,20 +49,17 @@ func (c *channel) prepared(ctx context.Context, s plannedSegment, h *trackfile.H
 	}()
 	c.a.metrics.FinalizeRead.Add(float64(sr.read))
 	if err := c.a.pace.wait(ctx, int(sr.read)); err != nil {
-		return part, info, nil, nil, err
+		return part, info, nil, err
 	}
 	norm, info, err := trackfile.PrepareSegmentHead(sr.head, sr.size, h, g.SegmentIndex(s.t, h.Info.Timescale), offset)
-	if err == nil {
-		seg, err = trackfile.ParseSegmentHead(sr.head, sr.size, h)
-	}
 	if err != nil {
-		return part, info, nil, nil, fmt.Errorf("staged %s: %w", s.key, err)
+		return part, info, nil, fmt.Errorf("staged %s: %w", s.key, err)
 	}
 	if info.Time != s.t || info.Duration != s.d {
-		return part, info, nil, nil, fmt.Errorf("staged %s: %w: holds a segment at %d for %d ticks, not what its key says",
+		return part, info, nil, fmt.Errorf("staged %s: %w: holds a segment at %d for %d ticks, not what its key says",
 			s.key, trackfile.ErrMalformed, info.Time, info.Duration)
 	}
-	return trackfile.SegmentPart{Head: norm, Payload: sr.rest}, info, seg, sr.close, nil
+	return trackfile.SegmentPart{Head: norm, Payload: sr.rest}, info, sr.close, nil
 }
 
 // writeRun writes one storage track file for a planned run, streaming one
@@ -78,13 +75,21 @@ func (c *channel) writeRun(ctx context.Context, k int64, pr plannedRun, fileKey 
 	infos := make([]trackfile.SegmentInfo, len(pr.segs))
 	lmsg := false
 	for i, s := range pr.segs {
-		_, info, seg, done, err := c.prepared(ctx, s, h, off, g, false)
+		part, info, done, err := c.prepared(ctx, s, h, off, g, false)
 		if err != nil {
 			return trackfile.Run{}, err
 		}
+		if i == len(pr.segs)-1 {
+			// The normalized head keeps the styp: its brands are the segment's.
+			seg, err := trackfile.ParseSegmentHead(part.Head, info.Size, h)
+			if err != nil {
+				done()
+				return trackfile.Run{}, err
+			}
+			lmsg = seg.HasBrand("lmsg")
+		}
 		done()
 		infos[i] = info
-		lmsg = seg.HasBrand("lmsg") // of the last segment
 	}
 	var layout trackfile.HeadLayout
 	err = c.a.store.CreateFrom(ctx, fileKey, func(w io.Writer) error {
@@ -93,7 +98,7 @@ func (c *channel) writeRun(ctx context.Context, k int64, pr plannedRun, fileKey 
 		defer func() { done() }()
 		layout, err = trackfile.WriteTrackFileFrom(w, h, infos, func(i int) (trackfile.SegmentPart, error) {
 			done() // the segment before
-			part, info, _, d, err := c.prepared(ctx, pr.segs[i], h, off, g, true)
+			part, info, d, err := c.prepared(ctx, pr.segs[i], h, off, g, true)
 			if err != nil {
 				return part, err
 			}
