@@ -21,7 +21,8 @@ const budgetGranule = 256 << 10
 // memoryPerByte is the memory a byte of an ingest body takes while it is
 // held: trackfile.BoxReader grows a box's buffer by doubling, so a box
 // being read takes up to twice the bytes received (measured: 6 boxes of
-// 40 MiB received held 378 MiB of buffers).
+// 40 MiB received held 378 MiB of buffers), and readBody holds a large
+// body twice while it joins its granules.
 const memoryPerByte = 2
 
 // IngestMemoryFor returns the smallest Options.IngestMemory in which one

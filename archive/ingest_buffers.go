@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"io"
 	"math/bits"
 	"sync"
 )
@@ -56,6 +57,70 @@ func getBuf(n int) []byte {
 		return (*b)[:0]
 	}
 	return make([]byte, 0, classSize(c))
+}
+
+// pooledBuf returns an empty pooled slice with capacity at least n, or
+// nil when the pool holds none: memory that is resident already.
+func pooledBuf(n int) []byte {
+	c := poolClass(n)
+	if c < 0 {
+		return nil
+	}
+	if b, ok := segPools[c].Get().(*[]byte); ok {
+		return (*b)[:0]
+	}
+	return nil
+}
+
+// readBody reads a body of size bytes, of which pre were read already,
+// into one buffer, taking memory as the bytes arrive rather than for the
+// length declared. A pooled buffer that holds size (memory that is
+// resident already) is read into directly, as is a body that the first
+// granule of budget covers. Else the body is read in granules and copied
+// into one buffer once it is all there: allocated up front, 16 bodies
+// that declared 63 MiB and stalled after 40 MiB, most of them refused for
+// want of budget, took a 300 MiB peak RSS under a 96 MiB budget (the
+// runtime zeroes a reused span when it allocates it), and a buffer grown
+// by doubling kept three times the bytes received. The copy is about
+// 1% of a core at 1 Gbit/s of ingest.
+func readBody(body io.Reader, size int64, pre []byte) ([]byte, error) {
+	short := func(err error) error {
+		if err == io.EOF {
+			return io.ErrUnexpectedEOF // size bytes were declared
+		}
+		return err
+	}
+	buf := pooledBuf(int(size))
+	if buf == nil && size-int64(len(pre)) <= budgetGranule {
+		buf = getBuf(int(size))
+	}
+	if buf != nil {
+		buf = append(buf, pre...)[:size]
+		if _, err := io.ReadFull(body, buf[len(pre):]); err != nil {
+			putBuf(buf)
+			return nil, short(err)
+		}
+		return buf, nil
+	}
+	var granules [][]byte
+	defer func() {
+		for _, g := range granules {
+			putBuf(g)
+		}
+	}()
+	for n := int64(len(pre)); n < size; {
+		g := getBuf(budgetGranule)[:min(budgetGranule, size-n)]
+		granules = append(granules, g)
+		if _, err := io.ReadFull(body, g); err != nil {
+			return nil, short(err)
+		}
+		n += int64(len(g))
+	}
+	buf = append(getBuf(int(size)), pre...)
+	for _, g := range granules {
+		buf = append(buf, g...)
+	}
+	return buf, nil
 }
 
 // putBuf recycles b; the caller must not use it after.

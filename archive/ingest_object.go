@@ -42,10 +42,8 @@ func (c *channel) ingestObject(ctx context.Context, name string, body io.Reader,
 		pre = head
 		defer putBuf(head)
 	}
-	buf := getBuf(int(size))[:size]
-	copy(buf, pre)
-	if _, err := io.ReadFull(body, buf[len(pre):]); err != nil {
-		putBuf(buf)
+	buf, err := readBody(body, size, pre)
+	if err != nil {
 		return err
 	}
 	seg, ok := oneSegment(buf)

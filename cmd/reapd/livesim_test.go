@@ -89,9 +89,10 @@ var livesimProfiles = []livesimProfile{
 	// only audio it cannot decode (error 4032, content unsupported by the
 	// browser), dash.js plays its video.
 	{name: "dolby-ac4_2997fps", url: "/livesim2/dolby-ac4/2997fps/Living_Room_1080p_51_192k_2997fps.mpd", rate: 4, period: "10.01s",
-		// 1080p at 29.97 fps decoded at 4x on a busy machine: dash.js may
-		// show the first frame or the one two frames after it.
-		players: []string{playertest.DashJS}, startTolerance: 0.1},
+		// 1080p at 29.97 fps on a busy machine: dash.js may show the first
+		// frame or one up to four frames after it (0.134 s in a CI run);
+		// a start a segment (2.002 s) off still fails.
+		players: []string{playertest.DashJS}, startTolerance: 0.2},
 	// Segments alternating 4 s and 8 s (SegmentTimeline, $Time$ paths):
 	// the 4 s ones start at epoch seconds ≡ 0 (mod 12), the 8 s ones at 4.
 	// A push sends first the segment in progress when it starts: once an
