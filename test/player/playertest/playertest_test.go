@@ -52,7 +52,11 @@ func TestPlayersPlayFixture(t *testing.T) {
 func TestStartAtMidSegment(t *testing.T) {
 	base, _ := media(t)
 	at, want := 5.5, fixtureEpoch+5.5
-	res := Play(t, Shaka, base+"/dash/manifest.mpd", Options{MinSeconds: 20, StartAt: &at, ExpectStart: &want})
+	// Three frames of tolerance, as above (a CI run showed the first frame
+	// 0.101 s late, 437 of 523 frames dropped): a start at the first frame
+	// of its segment and GOP (4 s) still fails.
+	res := Play(t, Shaka, base+"/dash/manifest.mpd", Options{MinSeconds: 20, StartAt: &at, ExpectStart: &want,
+		StartTolerance: 0.121})
 	if !res.OK {
 		t.Fatalf("start at %.1f s: %v %q", at, res, res.Errors)
 	}
