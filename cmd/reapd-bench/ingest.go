@@ -104,7 +104,7 @@ func runIngest(args []string) error {
 	var sinks, reapds []*targetResult
 	for round := range f.rounds {
 		if f.sink {
-			r, err := measure(ctx, "sink", m, cfg, func() (*target, func(), error) {
+			r, err := measure(ctx, "sink", m, cfg, false, func() (*target, func(), error) {
 				t, err := startSink(ctx, filepath.Join(f.dir, fmt.Sprintf("sink-%d", round)))
 				return t, func() {}, err
 			})
@@ -118,7 +118,7 @@ func runIngest(args []string) error {
 		if err := os.MkdirAll(rf.dir, 0o777); err != nil {
 			return err
 		}
-		r, err := measure(ctx, "reapd", m, cfg, func() (*target, func(), error) { return startReapdFor(ctx, &rf) })
+		r, err := measure(ctx, "reapd", m, cfg, f.storagePeriod > 0, func() (*target, func(), error) { return startReapdFor(ctx, &rf) })
 		if err != nil {
 			return err
 		}
@@ -197,8 +197,8 @@ func startReapdFor(ctx context.Context, f *ingestFlags) (*target, func(), error)
 }
 
 // measure starts a target, runs the load against it and reads its
-// figures.
-func measure(ctx context.Context, name string, m *ingestload.Media, cfg ingestload.Config,
+// figures; withPeriod, for reapd, also its finalizer's lag.
+func measure(ctx context.Context, name string, m *ingestload.Media, cfg ingestload.Config, withPeriod bool,
 	startFn func() (*target, func(), error)) (*targetResult, error) {
 	// Each target starts on a disk with nothing dirty: else the one that
 	// runs second waits for the writeback of the first one's gigabytes.
@@ -222,6 +222,12 @@ func measure(ctx context.Context, name string, m *ingestload.Media, cfg ingestlo
 	}
 	cpu1, _ := t.proc.CPUSeconds()
 	_, peak, _ := t.proc.RSS()
+	var lag *finalizeLag
+	if name == "reapd" && withPeriod {
+		if lag, err = readFinalizeLag(t.url); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
 	// Steady state: after the first two segments of every track (new
 	// connections, channels created, headers stored).
 	steadyFrom := begin.Add(2 * ingestload.D)
@@ -237,6 +243,7 @@ func measure(ctx context.Context, name string, m *ingestload.Media, cfg ingestlo
 		IdleRSSMB: idle / 1e6,
 		ElapsedS:  res.Elapsed.Seconds(),
 		Errors:    res.Errors,
+		Finalize:  lag,
 	}
 	return r, nil
 }

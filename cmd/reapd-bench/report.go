@@ -26,6 +26,9 @@ type targetResult struct {
 	IdleRSSMB float64            `json:"idle_rss_mb"` // peak before the load
 	ElapsedS  float64            `json:"elapsed_s"`
 	Errors    []string           `json:"errors,omitempty"`
+	// Finalize is reapd's finalizer during the run (a run with
+	// -storage-period, whose periods end while ingest goes on).
+	Finalize *finalizeLag `json:"finalize,omitempty"`
 }
 
 // record is one run of "reapd-bench ingest" in the results file.
@@ -79,6 +82,9 @@ func (r *record) print(w io.Writer) {
 		for _, e := range t.Errors {
 			fmt.Fprintf(w, "    %s: %s\n", t.Target, e)
 		}
+		if t.Finalize != nil {
+			fmt.Fprintf(w, "    %s finalizer: %s\n", t.Target, t.Finalize)
+		}
 	}
 	var sink, reapd *targetResult
 	for _, t := range r.Results {
@@ -122,6 +128,14 @@ func (r *record) checks(sink, reapd *targetResult) []check {
 		check{"max latency", ms(reapd.All.MaxMs), "< 500 ms", reapd.All.MaxMs < 500},
 		check{"refused or failed requests", fmt.Sprint(reapd.All.Failed), "0", reapd.All.Failed == 0},
 		check{"peak RSS", fmt.Sprintf("%.0f MB", reapd.PeakRSSMB), "< 300 MB", reapd.PeakRSSMB < 300})
+	if p, _ := r.Config["storage_period_s"].(float64); p > 0 && reapd.Finalize != nil {
+		// Kept up: every period's track files written before the next
+		// period ended, as far as the histogram's buckets tell.
+		l := reapd.Finalize
+		bound := l.within(p)
+		cs = append(cs, check{"finalizer kept up", l.String(), fmt.Sprintf("max ≤ %g s, the bucket of the period", bound),
+			l.Periods > 0 && l.MaxS >= 0 && l.MaxS <= bound})
+	}
 	if n, _ := r.Config["channels"].(int); n >= 500 {
 		cs = append(cs, check{"p99 at 500 channels or more", ms(reapd.All.P99ms), "< 100 ms", reapd.All.P99ms < 100})
 	}
