@@ -54,7 +54,7 @@ func runIngest(args []string) error {
 	fs.BoolVar(&f.sink, "sink", true, "also run the raw sink baseline")
 	fs.StringVar(&f.pprof, "pprof", "", "reapd --pprof address (profile the run with go tool pprof)")
 	fs.StringVar(&f.reapdArgs, "reapd-args", "", "more reapd serve flags, space-separated")
-	fs.IntVar(&f.rounds, "rounds", 0, "rounds of sink then reapd; each target's figures are those of its median round by MB/s (0: 3 for a fast run, 1 for a real-time one)")
+	fs.IntVar(&f.rounds, "rounds", 0, "rounds of the sink and reapd (the sink first in odd rounds, second in even ones); each target's figures are those of its median round by MB/s (0: 3 for a fast run, 1 for a real-time one)")
 	_ = fs.Parse(args)
 	if f.rounds <= 0 {
 		f.rounds = 1
@@ -103,28 +103,32 @@ func runIngest(args []string) error {
 	// each keeps its median round.
 	var sinks, reapds []*targetResult
 	for round := range f.rounds {
-		if f.sink {
+		runSink := func() error {
 			r, err := measure(ctx, "sink", m, cfg, false, func() (*target, func(), error) {
 				t, err := startSink(ctx, filepath.Join(f.dir, fmt.Sprintf("sink-%d", round)))
 				return t, func() {}, err
 			})
-			if err != nil {
+			sinks = append(sinks, r)
+			return err
+		}
+		runReapd := func() error {
+			rf := f
+			rf.dir = filepath.Join(f.dir, fmt.Sprintf("round-%d", round))
+			if err := os.MkdirAll(rf.dir, 0o777); err != nil {
 				return err
 			}
-			sinks = append(sinks, r)
-		}
-		rf := f
-		rf.dir = filepath.Join(f.dir, fmt.Sprintf("round-%d", round))
-		if err := os.MkdirAll(rf.dir, 0o777); err != nil {
+			r, err := measure(ctx, "reapd", m, cfg, f.storagePeriod > 0, func() (*target, func(), error) { return startReapdFor(ctx, &rf) })
+			reapds = append(reapds, r)
 			return err
 		}
-		r, err := measure(ctx, "reapd", m, cfg, f.storagePeriod > 0, func() (*target, func(), error) { return startReapdFor(ctx, &rf) })
-		if err != nil {
-			return err
+		order := roundOrder(round, f.sink, runSink, runReapd)
+		for _, run := range order {
+			if err := run(); err != nil {
+				return err
+			}
 		}
-		reapds = append(reapds, r)
 		if f.rounds > 1 {
-			fmt.Printf("ingest: round %d: %s\n", round+1, roundLine(sinks, r))
+			fmt.Printf("ingest: round %d: %s\n", round+1, roundLine(sinks, reapds[len(reapds)-1]))
 		}
 	}
 	if len(sinks) > 0 {
@@ -139,6 +143,20 @@ func runIngest(args []string) error {
 		fmt.Printf("ingest: results in %s (label %s)\n", f.out, f.label)
 	}
 	return nil
+}
+
+// roundOrder returns the runs of a round: the sink (when it runs) first
+// in even rounds and second in odd ones, so that neither target always
+// meets the file system and memory the other one left.
+func roundOrder[F any](round int, withSink bool, sink, reapd F) []F {
+	switch {
+	case !withSink:
+		return []F{reapd}
+	case round%2 == 1:
+		return []F{reapd, sink}
+	default:
+		return []F{sink, reapd}
+	}
 }
 
 // medianRound returns the round of the median MB/s (the lower middle one
