@@ -108,7 +108,9 @@ func runIngest(args []string) error {
 				t, err := startSink(ctx, filepath.Join(f.dir, fmt.Sprintf("sink-%d", round)))
 				return t, func() {}, err
 			})
-			sinks = append(sinks, r)
+			if err == nil {
+				sinks = append(sinks, r)
+			}
 			return err
 		}
 		runReapd := func() error {
@@ -118,7 +120,9 @@ func runIngest(args []string) error {
 				return err
 			}
 			r, err := measure(ctx, "reapd", m, cfg, f.storagePeriod > 0, func() (*target, func(), error) { return startReapdFor(ctx, &rf) })
-			reapds = append(reapds, r)
+			if err == nil {
+				reapds = append(reapds, r)
+			}
 			return err
 		}
 		order := roundOrder(round, f.sink, runSink, runReapd)
@@ -145,8 +149,9 @@ func runIngest(args []string) error {
 	return nil
 }
 
-// roundOrder returns the runs of a round: the sink (when it runs) first
-// in even rounds and second in odd ones, so that neither target always
+// roundOrder returns the runs of round (counted from 0; the output counts
+// from 1): the sink (when it runs) first in rounds 0, 2, … and second in
+// rounds 1, 3, …, so that neither target always
 // meets the file system and memory the other one left.
 func roundOrder[F any](round int, withSink bool, sink, reapd F) []F {
 	switch {

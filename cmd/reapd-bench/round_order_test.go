@@ -5,8 +5,8 @@ import (
 	"testing"
 )
 
-// TestRoundOrder: the sink goes first in even rounds and second in odd
-// ones; without the sink, reapd runs alone.
+// TestRoundOrder: the sink goes first in rounds 0, 2, … and second in
+// rounds 1, 3, …; without the sink, reapd runs alone.
 func TestRoundOrder(t *testing.T) {
 	for _, c := range []struct {
 		round    int
