@@ -31,7 +31,8 @@
 // once its head is parsed (ingest_object.go), so that ingest holds a
 // head and a buffer per request however slow the disk; other bodies are
 // read into one pooled buffer, or parsed box by box into pooled buffers
-// (ingest_buffers.go) with one copy of the media. The finalizer learns
+// (ingest_buffers.go), each mdat read right after its moof, so that the
+// media is copied once, from the connection. The finalizer learns
 // the sizes for a track file's sidx from the staged segments' heads and
 // streams their payloads (finalize_read.go), reading each staged byte
 // once and holding no whole segment. An ingest store write has a per-attempt deadline

@@ -139,16 +139,3 @@ func putBuf(b []byte) {
 	b = b[:0]
 	segPools[c].Put(&b)
 }
-
-// appendBufs returns parts concatenated in a pooled buffer.
-func appendBufs(parts ...[]byte) []byte {
-	n := 0
-	for _, p := range parts {
-		n += len(p)
-	}
-	out := getBuf(n)
-	for _, p := range parts {
-		out = append(out, p...)
-	}
-	return out
-}

@@ -2,7 +2,6 @@ package archive
 
 import (
 	"context"
-	"sync"
 	"time"
 )
 
@@ -18,33 +17,37 @@ import (
 type storeClock struct {
 	context.Context // values only
 	d               time.Duration
-	done            chan struct{}
-	once            sync.Once
+	run             context.Context    // done when the clock ran out
+	runOut          context.CancelFunc // makes run done
 	timer           *time.Timer
 }
 
 // newStoreClock starts a clock running (the handler is working) for a
 // request with context parent.
 func newStoreClock(parent context.Context, d time.Duration) *storeClock {
-	c := &storeClock{Context: context.WithoutCancel(parent), d: d, done: make(chan struct{})}
-	c.timer = time.AfterFunc(d, c.expire)
+	run, runOut := context.WithCancel(context.Background())
+	c := &storeClock{Context: context.WithoutCancel(parent), d: d, run: run, runOut: runOut}
+	c.timer = time.AfterFunc(d, runOut)
 	return c
 }
 
-func (c *storeClock) expire() { c.once.Do(func() { close(c.done) }) }
-
 // Done is closed when the clock ran out.
-func (c *storeClock) Done() <-chan struct{} { return c.done }
+func (c *storeClock) Done() <-chan struct{} { return c.run.Done() }
 
 // Err is context.DeadlineExceeded once the clock ran out, else nil.
 func (c *storeClock) Err() error {
-	select {
-	case <-c.done:
+	if c.run.Err() != nil {
 		return context.DeadlineExceeded
-	default:
-		return nil
 	}
+	return nil
 }
+
+// AfterFunc runs f once the clock has run out, in a goroutine of its own,
+// as context.AfterFunc does. context.WithCancel (every store attempt's
+// context is one) uses it to hear of the end of a parent that is not one
+// of its own: without it, each attempt started a goroutine that waited on
+// Done for as long as the attempt lasted.
+func (c *storeClock) AfterFunc(f func()) (stop func() bool) { return context.AfterFunc(c.run, f) }
 
 // waiting stops the clock: the handler waits for the body.
 func (c *storeClock) waiting() { c.timer.Stop() }

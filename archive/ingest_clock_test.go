@@ -2,8 +2,10 @@ package archive
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -64,5 +66,34 @@ func TestStreamsPOSTLongerThanStoreTimeout(t *testing.T) {
 	}
 	if got := len(r.staged("ch1", "a")); got != 10 {
 		t.Errorf("%d segments staged, want 10", got)
+	}
+}
+
+// TestStoreClockChildrenNeedNoGoroutine: a context.WithCancel under the
+// clock (each store attempt makes one) starts no goroutine to wait for
+// the clock, and is done, with DeadlineExceeded, when the clock runs out.
+func TestStoreClockChildrenNeedNoGoroutine(t *testing.T) {
+	c := newStoreClock(context.Background(), time.Hour)
+	defer c.stop()
+	before := runtime.NumGoroutine()
+	var children []context.Context
+	for range 200 {
+		child, cancel := context.WithCancel(c)
+		defer cancel()
+		children = append(children, child)
+	}
+	if n := runtime.NumGoroutine() - before; n > 10 {
+		t.Fatalf("200 children of the clock started %d goroutines", n)
+	}
+	c.runOut() // the clock runs out
+	for _, child := range children {
+		select {
+		case <-child.Done():
+		case <-time.After(5 * time.Second):
+			t.Fatal("a child was not cancelled when the clock ran out")
+		}
+		if !errors.Is(child.Err(), context.DeadlineExceeded) {
+			t.Fatalf("child's Err %v, want DeadlineExceeded", child.Err())
+		}
 	}
 }

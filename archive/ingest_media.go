@@ -51,7 +51,7 @@ func (c *channel) ingestMedia(ctx context.Context, name string, body io.Reader, 
 		return err
 	}
 	for {
-		box, err := br.Next()
+		box, frag, err := nextBox(br, prefix, moof)
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -104,9 +104,9 @@ func (c *channel) ingestMedia(ctx context.Context, name string, body io.Reader, 
 			if moof == nil {
 				return fail(ErrBadRequest, "track %s: mdat without moof", name)
 			}
-			// One copy of the media, into a pooled buffer; the boxes'
-			// own buffers go back to the pool.
-			frag := appendBufs(prefix, moof, box.Raw)
+			// The fragment, read into one pooled buffer by nextBox: the
+			// media is not copied after it arrives.
+			kept = true // part of frag
 			putBuf(moof)
 			prefix, moof = nil, nil
 			if streams && !segStyp {
@@ -192,4 +192,25 @@ func (t *track) startsSegment(ctx context.Context, frag []byte, first bool, segA
 		return full && (h.Info.Handler != "vide" || s.StartsWithSAP), at, end, nil
 	}
 	return onGrid, at, end, nil
+}
+
+// nextBox reads the next box of br. After a moof, a box that is its mdat
+// is read into one pooled buffer right after the fragment's prefix and
+// the moof, and frag is that buffer (prefix, moof, mdat): one copy of the
+// media, from the connection to where it is staged from. Else frag is nil
+// and the box is in a buffer of its own.
+func nextBox(br *trackfile.BoxReader, prefix, moof []byte) (box trackfile.Box, frag []byte, err error) {
+	if moof != nil {
+		typ, size, err := br.Peek()
+		if err != nil {
+			return trackfile.Box{}, nil, err
+		}
+		if typ == "mdat" {
+			frag = getBuf(len(prefix) + len(moof) + min(size, trackfile.ReadChunk))
+			frag = append(append(frag, prefix...), moof...)
+			return br.AppendNext(frag)
+		}
+	}
+	box, err = br.Next()
+	return box, nil, err
 }

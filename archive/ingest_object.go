@@ -98,16 +98,18 @@ func (c *channel) ingestSpooled(ctx context.Context, name string, body io.Reader
 			putBuf(buf) // not after a failure: an abandoned spool write may still read it
 		}
 	}()
+	// A granule at a time: the buffer holds it anyway, and a write per
+	// network read (tens of kB on loopback) cost a store attempt each.
 	for left := size - int64(len(got)); left > 0; {
-		n, err := body.Read(buf[:min(left, int64(len(buf)))]) // what has arrived: to the disk now
+		n, err := io.ReadFull(body, buf[:min(left, int64(len(buf)))])
 		if perr := put(buf[:n]); perr != nil {
 			return perr
 		}
 		left -= int64(n)
 		switch {
-		case err == io.EOF && left > 0:
-			return io.ErrUnexpectedEOF
-		case err != nil && err != io.EOF:
+		case err == io.EOF || err == io.ErrUnexpectedEOF:
+			return io.ErrUnexpectedEOF // size bytes were declared
+		case err != nil:
 			return err
 		}
 	}

@@ -30,6 +30,16 @@ type BoxReader struct {
 	off    int64 // stream offset of the next box
 	n      int   // boxes returned so far
 	err    error // sticky error
+	head   boxHead
+}
+
+// boxHead is the header of the next box, once read (by Peek or Next).
+type boxHead struct {
+	read   bool // the header is read, its body not yet
+	typ    string
+	hdr    [16]byte
+	hdrLen int
+	size   int
 }
 
 // NewBoxReader returns a BoxReader that rejects boxes larger than maxBox
@@ -55,62 +65,102 @@ func (br *BoxReader) Offset() int64 { return br.off }
 // for a truncated box, ErrTooLarge for a box over the limit, ErrNotISOBMFF
 // for a first box whose type is not a known top-level box. Errors are
 // sticky: after one, Next keeps returning it. Each box's Raw is a fresh
-// allocation that the caller may keep; the reader never reuses it.
+// allocation (or a buffer of SetAlloc's) that the caller may keep; the
+// reader never reuses it.
 func (br *BoxReader) Next() (Box, error) {
-	if br.err != nil {
-		return Box{}, br.err
-	}
-	b, err := br.next()
-	if err != nil {
-		br.err = err
-		return Box{}, err
-	}
-	br.off += int64(len(b.Raw))
-	br.n++
-	return b, nil
+	b, _, err := br.AppendNext(nil)
+	return b, err
 }
 
-func (br *BoxReader) next() (Box, error) {
-	var hdr [16]byte
+// Peek returns the type and size (header included) of the next box
+// without reading its body: the next Next or AppendNext returns that box.
+// Its errors are Next's, and as sticky.
+func (br *BoxReader) Peek() (typ string, size int, err error) {
+	if err := br.readHead(); err != nil {
+		return "", 0, err
+	}
+	return br.head.typ, br.head.size, nil
+}
+
+// AppendNext is Next with the box read into one buffer right after the
+// bytes of dst, like append: it returns the box (Raw is the box's part of
+// buf) and buf, dst extended by the box. The box is read into dst's spare
+// capacity when that holds it (or its first MiB); else into a buffer of
+// SetAlloc's, or of its own, with dst copied in front. A caller that
+// Peeks and sizes dst can so join small boxes before a large one (a
+// fragment's moof before its mdat) without copying the large one.
+func (br *BoxReader) AppendNext(dst []byte) (Box, []byte, error) {
+	if err := br.readHead(); err != nil {
+		return Box{}, dst, err
+	}
+	h := &br.head
+	h.read = false
+	buf, err := readBody(br.r, dst, h.hdr[:h.hdrLen], h.size, br.alloc)
+	raw := buf[len(dst):]
+	if err != nil {
+		br.err = br.readErr(err, h.typ, fmt.Sprintf("body (%d of %d bytes)", len(raw), h.size))
+		return Box{}, dst, br.err
+	}
+	br.off += int64(len(raw))
+	br.n++
+	return Box{Type: h.typ, Raw: raw}, buf, nil
+}
+
+// readHead reads the next box's header into br.head, unless it is there.
+func (br *BoxReader) readHead() error {
+	if br.err != nil {
+		return br.err
+	}
+	if br.head.read {
+		return nil
+	}
+	if err := br.nextHead(); err != nil {
+		br.err = err
+		return err
+	}
+	br.head.read = true
+	return nil
+}
+
+func (br *BoxReader) nextHead() error {
+	h := &br.head
+	hdr := h.hdr[:]
 	n, err := io.ReadFull(br.r, hdr[:8])
 	switch {
 	case err == io.EOF:
-		return Box{}, io.EOF
+		return io.EOF
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return Box{}, fmt.Errorf("%w: truncated box header at offset %d (%d of 8 bytes)", ErrMalformed, br.off, n)
+		return fmt.Errorf("%w: truncated box header at offset %d (%d of 8 bytes)", ErrMalformed, br.off, n)
 	case err != nil:
-		return Box{}, fmt.Errorf("trackfile: reading box header at offset %d: %w", br.off, err)
+		return fmt.Errorf("trackfile: reading box header at offset %d: %w", br.off, err)
 	}
 	typ := string(hdr[4:8])
 	if br.n == 0 && !isTopLevelType(typ) {
-		return Box{}, fmt.Errorf("%w: first box type %q at offset 0", ErrNotISOBMFF, typ)
+		return fmt.Errorf("%w: first box type %q at offset 0", ErrNotISOBMFF, typ)
 	}
 	if !isPrintableType(typ) {
-		return Box{}, fmt.Errorf("%w: garbage box type %q at offset %d", ErrMalformed, typ, br.off)
+		return fmt.Errorf("%w: garbage box type %q at offset %d", ErrMalformed, typ, br.off)
 	}
 	size := uint64(binary.BigEndian.Uint32(hdr[:4]))
 	hdrLen := 8
 	switch size {
 	case 0:
-		return Box{}, fmt.Errorf("%w: box %q at offset %d has size 0 (to end of stream), not supported in a stream", ErrMalformed, typ, br.off)
+		return fmt.Errorf("%w: box %q at offset %d has size 0 (to end of stream), not supported in a stream", ErrMalformed, typ, br.off)
 	case 1:
 		if _, err := io.ReadFull(br.r, hdr[8:16]); err != nil {
-			return Box{}, br.readErr(err, typ, "largesize")
+			return br.readErr(err, typ, "largesize")
 		}
 		size = binary.BigEndian.Uint64(hdr[8:16])
 		hdrLen = 16
 	}
 	if size < uint64(hdrLen) {
-		return Box{}, fmt.Errorf("%w: box %q at offset %d has size %d < header %d", ErrMalformed, typ, br.off, size, hdrLen)
+		return fmt.Errorf("%w: box %q at offset %d has size %d < header %d", ErrMalformed, typ, br.off, size, hdrLen)
 	}
 	if (br.maxBox > 0 && size > uint64(br.maxBox)) || size > uint64(maxInt) {
-		return Box{}, fmt.Errorf("%w: box %q at offset %d has size %d, limit %d", ErrTooLarge, typ, br.off, size, br.maxBox)
+		return fmt.Errorf("%w: box %q at offset %d has size %d, limit %d", ErrTooLarge, typ, br.off, size, br.maxBox)
 	}
-	raw, err := readBody(br.r, hdr[:hdrLen], int(size), br.alloc)
-	if err != nil {
-		return Box{}, br.readErr(err, typ, fmt.Sprintf("body (%d of %d bytes)", len(raw), size))
-	}
-	return Box{Type: typ, Raw: raw}, nil
+	h.typ, h.hdrLen, h.size = typ, hdrLen, int(size)
+	return nil
 }
 
 func (br *BoxReader) readErr(err error, typ, what string) error {
@@ -122,31 +172,38 @@ func (br *BoxReader) readErr(err error, typ, what string) error {
 
 const maxInt = int(^uint(0) >> 1)
 
-// readChunk is the initial allocation for a box body: a box header claiming
+// ReadChunk is the initial allocation for a box body: a box header claiming
 // a huge size does not make the reader allocate more than the bytes that
 // actually arrive (plus at most the doubling of the last growth step).
-const readChunk = 1 << 20
+const ReadChunk = 1 << 20
 
-// readBody reads size bytes in total (the header already read included),
-// growing the buffer as data arrives (or into one buffer of alloc). On
-// error it returns what was read.
-func readBody(r io.Reader, hdr []byte, size int, alloc func(int) []byte) ([]byte, error) {
-	n0 := min(size, readChunk)
-	var buf []byte
-	if alloc != nil {
-		buf = alloc(n0)
+// readBody appends a box of size bytes (the header already read
+// included) to dst, growing the buffer as data arrives: into dst's spare
+// capacity when it holds the box or ReadChunk of it, else into a buffer of
+// alloc (or a new one) with dst copied in front. On error it returns what
+// was read.
+func readBody(r io.Reader, dst, hdr []byte, size int, alloc func(int) []byte) ([]byte, error) {
+	start := len(dst)
+	n0 := min(size, ReadChunk)
+	buf := dst
+	if cap(buf)-start < n0 {
+		var nb []byte
+		if alloc != nil {
+			nb = alloc(start + n0)
+		}
+		if cap(nb) < start+n0 {
+			nb = make([]byte, 0, start+n0)
+		}
+		buf = append(nb[:0], dst...)
 	}
-	if cap(buf) < n0 {
-		buf = make([]byte, 0, n0)
-	}
-	buf = append(buf[:0], hdr...)
-	for len(buf) < size {
+	buf = append(buf, hdr...)
+	for len(buf)-start < size {
 		if len(buf) == cap(buf) {
-			nb := make([]byte, len(buf), min(size, 2*cap(buf)))
+			nb := make([]byte, len(buf), start+min(size, 2*(cap(buf)-start)))
 			copy(nb, buf)
 			buf = nb
 		}
-		n, err := io.ReadFull(r, buf[len(buf):min(cap(buf), size)])
+		n, err := io.ReadFull(r, buf[len(buf):min(cap(buf), start+size)])
 		buf = buf[:len(buf)+n]
 		if err != nil {
 			return buf, err

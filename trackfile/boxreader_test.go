@@ -167,3 +167,71 @@ func TestBoxReaderAllocOversized(t *testing.T) {
 		}
 	}
 }
+
+// TestBoxReaderPeekAppendNext reads every case peeking at each box first
+// and appending every other box to a lead of bytes: Peek consumes nothing
+// and tells the box that comes next; AppendNext puts the box right after
+// the lead, in the lead's own buffer when it has the room, else in one of
+// SetAlloc's with the lead copied in front; errors are Next's.
+func TestBoxReaderPeekAppendNext(t *testing.T) {
+	for _, c := range inputCases(t) {
+		br := NewBoxReader(iotest.OneByteReader(bytes.NewReader(c.in)), caseMaxBox)
+		allocs := 0
+		br.SetAlloc(func(n int) []byte { allocs++; return make([]byte, 0, n) })
+		var all []byte
+		var err error
+		for i := 0; ; i++ {
+			var typ string
+			var size int
+			typ, size, err = br.Peek()
+			if err != nil {
+				break
+			}
+			if t2, s2, err2 := br.Peek(); t2 != typ || s2 != size || err2 != nil {
+				t.Fatalf("%s: a second Peek says %q %d %v, the first %q %d", c.name, t2, s2, err2, typ, size)
+			}
+			var b Box
+			if i%2 == 0 {
+				b, err = br.Next()
+			} else {
+				lead := []byte("lead")
+				if i%4 == 1 {
+					lead = append(make([]byte, 0, len(lead)+size), lead...) // room for the box
+				}
+				var buf []byte
+				before := allocs
+				b, buf, err = br.AppendNext(lead)
+				if err != nil {
+					break
+				}
+				if string(buf[:4]) != "lead" || !bytes.Equal(buf[4:], b.Raw) {
+					t.Fatalf("%s: AppendNext gave %q…, not the lead and the box", c.name, buf[:min(8, len(buf))])
+				}
+				if roomy := cap(lead) >= len(lead)+size; roomy && (&buf[0] != &lead[:1][0] || allocs != before) {
+					t.Fatalf("%s: a box that fits after the lead was not read into the lead's buffer", c.name)
+				}
+			}
+			if err != nil {
+				break
+			}
+			if b.Type != typ || len(b.Raw) != size {
+				t.Fatalf("%s: Peek said %q of %d bytes, the box is %q of %d", c.name, typ, size, b.Type, len(b.Raw))
+			}
+			all = append(all, b.Raw...)
+		}
+		if err == io.EOF {
+			err = nil
+		}
+		if !errors.Is(err, c.stream) || (c.stream == nil) != (err == nil) {
+			t.Fatalf("%s: err = %v, want %v", c.name, err, c.stream)
+		}
+		if err == nil && !bytes.Equal(all, c.in) {
+			t.Fatalf("%s: boxes do not concatenate to the input", c.name)
+		}
+		if err != nil {
+			if _, _, again := br.Peek(); !errors.Is(again, err) && again != err {
+				t.Fatalf("%s: after %v, Peek says %v", c.name, err, again)
+			}
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -40,5 +41,25 @@ func TestDefaultMemoryLimit(t *testing.T) {
 	setMemoryLimit(100 << 20)
 	if got := debug.SetMemoryLimit(-1); got != 356<<20 {
 		t.Fatalf("memory limit %d, want %d", got, 356<<20)
+	}
+}
+
+// TestDefaultProcs: without GOMAXPROCS in the environment, reapd runs four
+// processors per CPU and at least 8 (ingest blocks in file system calls);
+// with it, the environment's value stands.
+func TestDefaultProcs(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	t.Setenv("GOMAXPROCS", "")
+	want := max(8, 4*runtimeProcs)
+	if got := setProcs(); got != want || runtime.GOMAXPROCS(0) != want {
+		t.Fatalf("GOMAXPROCS %d, want %d", got, want)
+	}
+	if got := setProcs(); got != want {
+		t.Fatalf("a second setProcs made it %d, want %d", got, want)
+	}
+	runtime.GOMAXPROCS(3)
+	t.Setenv("GOMAXPROCS", "3")
+	if got := setProcs(); got != 3 {
+		t.Fatalf("GOMAXPROCS=3 in the environment, setProcs made it %d", got)
 	}
 }

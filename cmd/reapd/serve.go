@@ -65,6 +65,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			"ingest-memory", f.ingestMemory.String(), "needed", need)
 	}
 	setMemoryLimit(int64(f.ingestMemory))
+	log.Info("go runtime", "gomaxprocs", setProcs(), "cpus", runtimeProcs)
 	_, stopPprof, err := startPprof(f.pprof, log)
 	if err != nil {
 		return err
