@@ -33,9 +33,12 @@ func needFFmpeg(t *testing.T) {
 // recorder tees every ingest request body before the archiver sees it.
 type recorder struct {
 	mu     sync.Mutex
-	bodies map[string][][]byte // path → bodies, in order
+	bodies map[string][][]byte // path → bodies answered 200, in order
 }
 
+// wrap records the bodies that h answered 200: ffmpeg exits without
+// waiting for its last answers, and a body it cut short (refused, as it
+// must be) is not one it sent.
 func (rec *recorder) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var buf bytes.Buffer
@@ -43,11 +46,29 @@ func (rec *recorder) wrap(h http.Handler) http.Handler {
 			io.Reader
 			io.Closer
 		}{io.TeeReader(r.Body, &buf), r.Body}
-		h.ServeHTTP(w, r)
+		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		h.ServeHTTP(sw, r)
+		if sw.code != http.StatusOK {
+			return
+		}
 		rec.mu.Lock()
 		rec.bodies[r.URL.Path] = append(rec.bodies[r.URL.Path], buf.Bytes())
 		rec.mu.Unlock()
 	})
+}
+
+// statusWriter remembers the status a handler answered.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.code = code
+	w.ResponseWriter.WriteHeader(code)
 }
 
 func runFFmpeg(t *testing.T, args ...string) {

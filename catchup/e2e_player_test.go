@@ -59,7 +59,7 @@ func TestPlayersPlayCatchUp(t *testing.T) {
 			if c.check == exact {
 				opts.ExpectStart = &want
 			}
-			res := playertest.Play(t, c.player, a.URL("/catchup/ch1/"+c.path+"?"+q), opts)
+			res := playertest.PlayPatiently(t, c.player, a.URL("/catchup/ch1/"+c.path+"?"+q), opts)
 			if !res.OK {
 				t.Fatalf("did not play: %s (errors %v, played %.1f s)", res.Reason, res.Errors, res.Played)
 			}

@@ -266,16 +266,7 @@ func playArchive(t *testing.T, url string, s sent, prof livesimProfile) {
 	for _, player := range players {
 		opts := playertest.Options{MinSeconds: span - 1, Timeout: 2 * time.Minute, ExpectStart: &first,
 			StartTolerance: cmp.Or(prof.startTolerance, 0.1), Video: playertest.VideoRequired, Rate: prof.rate}
-		res := playertest.Play(t, player, url, opts)
-		if !res.OK && strings.HasPrefix(res.Reason, "stalled") && (opts.Rate == 0 || opts.Rate > 4) {
-			// At 16x on two cores shared with the rest of the suite, a
-			// starved decoder stalls now and then (CI: shaka, 124 of 158
-			// frames dropped, on an archive that played in every other
-			// run). An archive that does not play stalls at 4x too.
-			t.Logf("%s stalled at %gx; again at 4x: %v", player, cmp.Or(opts.Rate, 16), res)
-			opts.Rate = 4
-			res = playertest.Play(t, player, url, opts)
-		}
+		res := playertest.PlayPatiently(t, player, url, opts)
 		if !res.OK {
 			t.Errorf("%s does not play %s (%.3f s of video from %.3f) from the static server: %v", player, url, span, first, res)
 		}
