@@ -31,6 +31,12 @@
 // with a static MPD whose segments carry epoch times and no
 // presentationTimeOffset), or at [Options.Timeout].
 //
+// [PlayPatiently] is Play with one more try at 4x when the first failed
+// starved ([Result.Starved]: it stalled, or dropped most of its frames), as
+// a decoder at 16x on two cores shared with a test suite now and then does;
+// a manifest that does not play, or starts at the wrong instant, fails at
+// 4x too.
+//
 // # Where the content starts
 //
 // [Result.FirstPresentationTime] is the content's own time (for reapd: epoch
