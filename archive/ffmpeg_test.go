@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reapd/reapd/test/statuswriter"
 	"github.com/reapd/reapd/trackfile"
 )
 
@@ -46,29 +47,15 @@ func (rec *recorder) wrap(h http.Handler) http.Handler {
 			io.Reader
 			io.Closer
 		}{io.TeeReader(r.Body, &buf), r.Body}
-		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		sw := statuswriter.New(w)
 		h.ServeHTTP(sw, r)
-		if sw.code != http.StatusOK {
+		if sw.Status != http.StatusOK {
 			return
 		}
 		rec.mu.Lock()
 		rec.bodies[r.URL.Path] = append(rec.bodies[r.URL.Path], buf.Bytes())
 		rec.mu.Unlock()
 	})
-}
-
-// statusWriter remembers the status a handler answered.
-type statusWriter struct {
-	http.ResponseWriter
-	code int
-}
-
-// Unwrap lets http.ResponseController reach the connection.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-func (w *statusWriter) WriteHeader(code int) {
-	w.code = code
-	w.ResponseWriter.WriteHeader(code)
 }
 
 func runFFmpeg(t *testing.T, args ...string) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/reapd/reapd/catchup"
 	"github.com/reapd/reapd/test/player/playertest"
+	"github.com/reapd/reapd/test/statuswriter"
 )
 
 // requestLog records what a player asked a server and what it got.
@@ -26,10 +27,10 @@ type loggedRequest struct {
 
 func (l *requestLog) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		rec := statuswriter.New(w)
 		h.ServeHTTP(rec, r)
 		l.mu.Lock()
-		l.reqs = append(l.reqs, loggedRequest{r.Method, r.URL.RequestURI(), rec.status})
+		l.reqs = append(l.reqs, loggedRequest{r.Method, r.URL.RequestURI(), rec.Status})
 		l.mu.Unlock()
 	})
 }
@@ -39,13 +40,6 @@ func (l *requestLog) snapshot() []loggedRequest {
 	defer l.mu.Unlock()
 	return append([]loggedRequest(nil), l.reqs...)
 }
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusRecorder) WriteHeader(code int) { w.status = code; w.ResponseWriter.WriteHeader(code) }
 
 // TestPlayersPlaySignedURLs locks the read side (a read token and a URL
 // signing key) and plays a signed catch-up URL of a real ffmpeg archive

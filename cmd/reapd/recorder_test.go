@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/reapd/reapd/test/statuswriter"
 )
 
 // recordingProxy sits between an encoder and reapd and records the body
@@ -44,14 +46,14 @@ func newRecordingProxy(t *testing.T, addr string) *recordingProxy {
 			io.Reader
 			io.Closer
 		}{io.TeeReader(r.Body, &buf), r.Body}
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		sw := statuswriter.New(w)
 		rp.mu.Lock()
 		rp.flying[r] = time.Now()
 		rp.mu.Unlock()
 		// Deferred: when the encoder has hung up, the proxy fails to copy
 		// reapd's answer to it and panics (http.ErrAbortHandler), after
 		// reapd answered.
-		defer func() { rp.record(r, sw.status, buf.Bytes()) }()
+		defer func() { rp.record(r, sw.Status, buf.Bytes()) }()
 		proxy.ServeHTTP(sw, r)
 	}))
 	rp.srv.Config.ConnState = func(c net.Conn, st http.ConnState) {
@@ -143,22 +145,4 @@ func (rp *recordingProxy) inFlight() []string {
 		out[i] = fmt.Sprintf("%s (for %v)", r.what, time.Since(r.since).Round(100*time.Millisecond))
 	}
 	return out
-}
-
-// statusWriter remembers the status a handler answered with.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	s.status = code
-	s.ResponseWriter.WriteHeader(code)
-}
-
-// Flush passes flushes on (the proxy streams).
-func (s *statusWriter) Flush() {
-	if f, ok := s.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
 }
