@@ -60,10 +60,11 @@
 // dozen small objects at most and never a track file head. Staged
 // segments are listed only when a window reaches the open period; their
 // keys say their start and duration, so no staged object is read to list
-// it. The index listing is one refresh flight at a time, outside the
-// channel's lock (timeindex_refresh.go): requests that need it wait and
-// may leave when their context ends; requests with a fresh view do not
-// wait.
+// it. The index listing and the staged listing are each one refresh
+// flight at a time, outside the channel's lock (timeindex_refresh.go):
+// requests that need one wait and may leave when their context ends;
+// requests with a fresh view, or that need only the index while staged
+// segments are being listed, do not wait.
 //
 // # Clips
 //

@@ -38,6 +38,7 @@ type channelIndex struct {
 	stagedAt  time.Time
 	layouts   map[string]*stagedLayout // how staged segments normalize, by key (see segment_staged.go)
 	flight    *indexFlight             // the index refresh in flight (timeindex_refresh.go)
+	sflight   *stagedFlight            // the staged listing in flight (timeindex_refresh.go)
 	gen       int                      // bumped by invalidate
 }
 
@@ -126,7 +127,6 @@ func (c *channelIndex) viewAged(ctx context.Context, kLo, kHi int64, mode staged
 		c.mu.Unlock()
 		return nil, err
 	}
-	now := c.s.opts.Now()
 	ttl := c.s.opts.IndexTTL
 	want := mode == stagedAlways
 	if mode == stagedAuto {
@@ -138,24 +138,16 @@ func (c *channelIndex) viewAged(ctx context.Context, kLo, kHi int64, mode staged
 			want = hi >= lo && int64(j-i) < hi-lo+1
 		}
 	}
-	if want && (c.staged == nil || now.Sub(c.stagedAt) >= ttl || c.stagedAt.After(now)) {
-		// Staged first, then the index again: a period finalized in
-		// between is then seen in the index (its staged segments may be
-		// gone), never lost between the two listings.
-		sv, err := c.listStagedLocked(ctx)
-		if err == nil {
-			err = c.listIndexLocked(ctx)
-		}
+	var staged *stagedView
+	if want {
+		sv, err := c.freshStagedLocked(ctx, ttl)
 		if err != nil {
 			c.mu.Unlock()
 			return nil, err
 		}
-		c.staged, c.stagedAt = sv, now
+		staged = sv
 	}
-	v := &view{channel: c.name, ingest: c.ingest, firstK: noPeriod, lastK: noPeriod}
-	if want {
-		v.staged = c.staged
-	}
+	v := &view{channel: c.name, ingest: c.ingest, firstK: noPeriod, lastK: noPeriod, staged: staged}
 	if len(c.ks) > 0 {
 		v.firstK, v.lastK = c.ks[0], c.ks[len(c.ks)-1]
 	}

@@ -12,14 +12,15 @@ import (
 	"github.com/reapd/reapd/trackfile"
 )
 
-// A channel's index listing is refreshed by one flight at a time, outside
-// channelIndex.mu: the store is listed by a goroutine of its own while
-// requests that need a fresh listing wait for it (or leave when their
-// context is done), and requests whose view is fresh enough do not wait
-// at all. Before, the mutex was held through the listing, so at every
-// finalize (which invalidates the channel) every catch-up request of the
-// channel queued behind one store listing, and a client that gave up
-// still held its place.
+// A channel's index listing, and its staged listing, are each refreshed by
+// one flight at a time, outside channelIndex.mu: the store is listed by a
+// goroutine of its own while requests that need a fresh listing wait for
+// it (or leave when their context is done), and requests whose view is
+// fresh enough do not wait at all. Before, the mutex was held through the
+// listing, so at every finalize (which invalidates the channel) every
+// catch-up request of the channel queued behind one store listing — a
+// staged listing reads a list per track and the headers — and a client
+// that gave up still held its place.
 
 // refreshTimeout bounds one refresh flight (it runs on no request's
 // context, so a request that leaves does not cut it for the others).
@@ -87,8 +88,73 @@ func (c *channelIndex) refresh(f *indexFlight, ingestKey string, gen int) {
 	close(f.done)
 }
 
-// listIndexLocked lists the store with c.mu held (paths that hold it
-// through a staged listing, and a channel not shared yet).
+// stagedFlight is one staged listing in flight.
+type stagedFlight struct {
+	done chan struct{}
+	sv   *stagedView
+	err  error
+}
+
+// freshStagedLocked returns the staged segments as listed at most maxAge
+// ago (and since the last invalidation): it joins the staged listing in
+// flight or starts one, and waits for it without holding c.mu. Called and
+// returns with c.mu held; ctx.Err() when the caller's context ends first.
+func (c *channelIndex) freshStagedLocked(ctx context.Context, maxAge time.Duration) (*stagedView, error) {
+	now := c.s.opts.Now()
+	if c.staged != nil && now.Sub(c.stagedAt) < maxAge && !c.stagedAt.After(now) {
+		return c.staged, nil
+	}
+	f := c.sflight
+	if f == nil {
+		f = &stagedFlight{done: make(chan struct{})}
+		c.sflight = f
+		go c.refreshStaged(f, c.stagedInputsLocked(), c.ingestKey, c.gen)
+	}
+	c.mu.Unlock()
+	select {
+	case <-f.done:
+		c.mu.Lock()
+		return f.sv, f.err
+	case <-ctx.Done():
+		c.mu.Lock()
+		return nil, ctx.Err()
+	}
+}
+
+// refreshStaged lists the staged segments for flight f, then the index
+// again, and applies both: a period finalized between the two listings is
+// then seen in the index (its staged segments may be gone), never lost.
+// The staged view is kept only if the channel was not invalidated since
+// generation gen; f's waiters get it either way.
+func (c *channelIndex) refreshStaged(f *stagedFlight, in stagedInputs, ingestKey string, gen int) {
+	ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
+	defer cancel()
+	start := c.s.opts.Now()
+	sv, keep, err := c.listStaged(ctx, in)
+	var l *indexListing
+	if err == nil {
+		l, err = c.listIndex(ctx, ingestKey)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err == nil {
+		c.applyLocked(l, gen)
+		if c.gen == gen {
+			c.staged, c.stagedAt = sv, start
+		}
+		for key := range c.layouts {
+			if !keep[key] {
+				delete(c.layouts, key)
+			}
+		}
+	}
+	f.sv, f.err = sv, err
+	c.sflight = nil
+	close(f.done)
+}
+
+// listIndexLocked lists the store with c.mu held (a channel not shared
+// yet).
 func (c *channelIndex) listIndexLocked(ctx context.Context) error {
 	l, err := c.listIndex(ctx, c.ingestKey)
 	if err != nil {

@@ -40,24 +40,41 @@ type stagedSeg struct {
 	size   int64               // bytes of the staged object (what is served lacks its sidx)
 }
 
-// listStagedLocked lists every track's staged segments and places them
-// with the model of trackfile.ParseStagedTrack: copies, the one chosen per
-// start time and the header each uses, the header in force before the
-// first marker being that of the track's newest run in a track file (see
+// stagedInputs is what a staged listing needs of the index listing: the
+// channel timing, and the index objects of the last indexed period.
+type stagedInputs struct {
+	timing   *trackfile.ChannelTiming
+	lastKeys []string
+}
+
+// stagedInputsLocked snapshots the inputs of a staged listing.
+func (c *channelIndex) stagedInputsLocked() stagedInputs {
+	in := stagedInputs{timing: c.timing}
+	if len(c.ks) > 0 {
+		in.lastKeys = c.periods[c.ks[len(c.ks)-1]]
+	}
+	return in
+}
+
+// listStaged lists every track's staged segments and places them with the
+// model of trackfile.ParseStagedTrack: copies, the one chosen per start
+// time and the header each uses, the header in force before the first
+// marker being that of the track's newest run in a track file (see
 // lastHeader). Headers are loaded (cached, StagedReaders at a time); a
-// segment whose header cannot be loaded is logged and left out.
-func (c *channelIndex) listStagedLocked(ctx context.Context) (*stagedView, error) {
+// segment whose header cannot be loaded is logged and left out. It
+// touches no state of c; keep is the keys of the segments listed.
+func (c *channelIndex) listStaged(ctx context.Context, in stagedInputs) (sv *stagedView, keep map[string]bool, err error) {
 	st := c.s.store
 	dirs, err := st.ListDirs(ctx, c.name+"/")
 	c.s.metrics.StoreReads.WithLabelValues("list").Inc()
 	if err != nil {
-		return nil, fmt.Errorf("list tracks of %s: %w", c.name, err)
+		return nil, nil, fmt.Errorf("list tracks of %s: %w", c.name, err)
 	}
-	sv := &stagedView{tracks: map[string]*stagedTrack{}}
-	if c.timing == nil {
-		return sv, nil // nothing can be staged before the timing is published
+	sv = &stagedView{tracks: map[string]*stagedTrack{}}
+	if in.timing == nil {
+		return sv, nil, nil // nothing can be staged before the timing is published
 	}
-	g := c.timing.Grid()
+	g := in.timing.Grid()
 	slots := slotters{g: g}
 	var listed []struct {
 		track string
@@ -65,7 +82,7 @@ func (c *channelIndex) listStagedLocked(ctx context.Context) (*stagedView, error
 		sizes map[string]int64
 	}
 	need := map[headerWant]*trackfile.Header{}
-	keep := map[string]bool{}
+	keep = map[string]bool{}
 	for _, d := range dirs {
 		track := path.Base(strings.TrimSuffix(d, "/"))
 		if trackfile.CheckName(track) != nil {
@@ -74,7 +91,7 @@ func (c *channelIndex) listStagedLocked(ctx context.Context) (*stagedView, error
 		objs, err := st.List(ctx, trackfile.StagedPrefix(c.name, track))
 		c.s.metrics.StoreReads.WithLabelValues("list").Inc()
 		if err != nil {
-			return nil, fmt.Errorf("list staged segments of %s/%s: %w", c.name, track, err)
+			return nil, nil, fmt.Errorf("list staged segments of %s/%s: %w", c.name, track, err)
 		}
 		if len(objs) == 0 {
 			continue
@@ -84,9 +101,9 @@ func (c *channelIndex) listStagedLocked(ctx context.Context) (*stagedView, error
 		for i, o := range objs {
 			keys[i], sizes[o.Key] = o.Key, o.Size
 		}
-		prev, err := c.lastHeader(ctx, track)
+		prev, err := c.lastHeader(ctx, in.lastKeys, track)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		segs := trackfile.ParseStagedTrack(keys).Segments(prev)
 		for _, s := range segs {
@@ -125,12 +142,7 @@ func (c *channelIndex) listStagedLocked(ctx context.Context) (*stagedView, error
 			sv.tracks[l.track] = tr
 		}
 	}
-	for key := range c.layouts {
-		if !keep[key] {
-			delete(c.layouts, key)
-		}
-	}
-	return sv, nil
+	return sv, keep, nil
 }
 
 // headerWant names a CMAF header object of a track.
@@ -164,14 +176,14 @@ func (c *channelIndex) loadHeaders(ctx context.Context, need map[headerWant]*tra
 }
 
 // lastHeader returns the header hash of track's newest run in the index
-// objects of the last indexed period, "" when it has none there: the
+// objects keys of the last indexed period, "" when it has none there: the
 // header in force before the first header-use marker of its staged
 // segments (trackfile.StagedTrack.Segments).
-func (c *channelIndex) lastHeader(ctx context.Context, track string) (string, error) {
-	if len(c.ks) == 0 {
+func (c *channelIndex) lastHeader(ctx context.Context, keys []string, track string) (string, error) {
+	if len(keys) == 0 {
 		return "", nil
 	}
-	idx, err := c.s.loadIndexes(ctx, c.periods[c.ks[len(c.ks)-1]])
+	idx, err := c.s.loadIndexes(ctx, keys)
 	if err != nil {
 		return "", err
 	}
@@ -198,15 +210,7 @@ func (c *channelIndex) stagedAged(ctx context.Context, maxAge time.Duration) (*s
 	if err := c.freshIndexLocked(ctx, maxAge); err != nil {
 		return nil, err
 	}
-	now := c.s.opts.Now()
-	if c.staged == nil || now.Sub(c.stagedAt) >= maxAge || c.stagedAt.After(now) {
-		sv, err := c.listStagedLocked(ctx)
-		if err != nil {
-			return nil, err
-		}
-		c.staged, c.stagedAt = sv, now
-	}
-	return c.staged, nil
+	return c.freshStagedLocked(ctx, maxAge)
 }
 
 // find returns the staged segment of track whose start, converted to
