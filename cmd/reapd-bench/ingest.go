@@ -104,6 +104,7 @@ func runIngest(args []string) error {
 	var sinks, reapds []*targetResult
 	for round := range f.rounds {
 		runSink := func() error {
+			settle(f.dir)
 			r, err := measure(ctx, "sink", m, cfg, false, func() (*target, func(), error) {
 				t, err := startSink(ctx, filepath.Join(f.dir, fmt.Sprintf("sink-%d", round)))
 				return t, func() {}, err
@@ -119,6 +120,7 @@ func runIngest(args []string) error {
 			if err := os.MkdirAll(rf.dir, 0o777); err != nil {
 				return err
 			}
+			settle(f.dir)
 			r, err := measure(ctx, "reapd", m, cfg, f.storagePeriod > 0, func() (*target, func(), error) { return startReapdFor(ctx, &rf) })
 			if err == nil {
 				reapds = append(reapds, r)
@@ -219,13 +221,21 @@ func startReapdFor(ctx context.Context, f *ingestFlags) (*target, func(), error)
 	return nil, nil, fmt.Errorf("-store %q: want file or s3", f.store)
 }
 
+// settle readies the machine for the next target: nothing dirty on the
+// disks (else the one that runs second waits for the writeback of the
+// first one's gigabytes) and none of the earlier targets' files under dir
+// in the page cache (else it reclaims their pages as it writes).
+func settle(dir string) {
+	syscall.Sync()
+	if _, err := evictPageCache(dir); err != nil {
+		fmt.Printf("ingest: the page cache of %s was not dropped: %v\n", dir, err)
+	}
+}
+
 // measure starts a target, runs the load against it and reads its
 // figures; withPeriod, for reapd, also its finalizer's lag.
 func measure(ctx context.Context, name string, m *ingestload.Media, cfg ingestload.Config, withPeriod bool,
 	startFn func() (*target, func(), error)) (*targetResult, error) {
-	// Each target starts on a disk with nothing dirty: else the one that
-	// runs second waits for the writeback of the first one's gigabytes.
-	syscall.Sync()
 	t, stopMore, err := startFn()
 	if err != nil {
 		return nil, err
