@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/reapd/reapd/blobstore"
@@ -26,11 +27,32 @@ import (
 // context, so a request that leaves does not cut it for the others).
 const refreshTimeout = 30 * time.Second
 
-// indexFlight is one refresh of the index listing in flight.
-type indexFlight struct {
+// flight is one listing in flight: done is closed when val and err are set.
+type flight[T any] struct {
 	done chan struct{}
+	val  T
 	err  error
 }
+
+func newFlight[T any]() *flight[T] { return &flight[T]{done: make(chan struct{})} }
+
+// awaitLocked waits for flight f without holding mu, which it releases and
+// takes again; ctx.Err() when ctx ends first.
+func awaitLocked[T any](ctx context.Context, mu *sync.Mutex, f *flight[T]) (T, error) {
+	mu.Unlock()
+	defer mu.Lock()
+	select {
+	case <-f.done:
+		return f.val, f.err
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
+}
+
+// indexFlight is one refresh of the index listing in flight (no value:
+// it applies what it lists to the channel).
+type indexFlight = flight[struct{}]
 
 // indexListing is what one listing of the store found.
 type indexListing struct {
@@ -54,20 +76,12 @@ func (c *channelIndex) freshIndexLocked(ctx context.Context, maxAge time.Duratio
 		}
 		f := c.flight
 		if f == nil {
-			f = &indexFlight{done: make(chan struct{})}
+			f = newFlight[struct{}]()
 			c.flight = f
 			go c.refresh(f, c.ingestKey, c.gen)
 		}
-		c.mu.Unlock()
-		select {
-		case <-f.done:
-			c.mu.Lock()
-			if f.err != nil {
-				return f.err
-			}
-		case <-ctx.Done():
-			c.mu.Lock()
-			return ctx.Err()
+		if _, err := awaitLocked(ctx, &c.mu, f); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -89,11 +103,7 @@ func (c *channelIndex) refresh(f *indexFlight, ingestKey string, gen int) {
 }
 
 // stagedFlight is one staged listing in flight.
-type stagedFlight struct {
-	done chan struct{}
-	sv   *stagedView
-	err  error
-}
+type stagedFlight = flight[*stagedView]
 
 // freshStagedLocked returns the staged segments as listed at most maxAge
 // ago (and since the last invalidation): it joins the staged listing in
@@ -106,19 +116,11 @@ func (c *channelIndex) freshStagedLocked(ctx context.Context, maxAge time.Durati
 	}
 	f := c.sflight
 	if f == nil {
-		f = &stagedFlight{done: make(chan struct{})}
+		f = newFlight[*stagedView]()
 		c.sflight = f
 		go c.refreshStaged(f, c.stagedInputsLocked(), c.ingestKey, c.gen)
 	}
-	c.mu.Unlock()
-	select {
-	case <-f.done:
-		c.mu.Lock()
-		return f.sv, f.err
-	case <-ctx.Done():
-		c.mu.Lock()
-		return nil, ctx.Err()
-	}
+	return awaitLocked(ctx, &c.mu, f)
 }
 
 // refreshStaged lists the staged segments for flight f, then the index
@@ -148,7 +150,7 @@ func (c *channelIndex) refreshStaged(f *stagedFlight, in stagedInputs, ingestKey
 			}
 		}
 	}
-	f.sv, f.err = sv, err
+	f.val, f.err = sv, err
 	c.sflight = nil
 	close(f.done)
 }

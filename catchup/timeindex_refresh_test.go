@@ -14,20 +14,25 @@ import (
 
 // hangingList is a mem store with channel ch1's timing (and objects)
 // whose listings of the prefixes hang says hang on, while blocked, until
-// release is closed; lists counts them.
+// release is closed; lists counts them, and listing hears of each.
 type hangingList struct {
 	st      *blobstore.Store
 	blocked atomic.Bool
 	lists   atomic.Int32
+	listing chan struct{}
 	release chan struct{}
 }
 
 func newHangingList(t *testing.T, hang func(prefix string) bool, objects ...string) *hangingList {
 	t.Helper()
-	h := &hangingList{release: make(chan struct{})}
+	h := &hangingList{listing: make(chan struct{}, 1), release: make(chan struct{})}
 	st, err := blobstore.Open(context.Background(), "mem://", &blobstore.Options{Fault: func(op blobstore.Op, key string) error {
 		if op == blobstore.OpList && hang(key) && h.blocked.Load() {
 			h.lists.Add(1)
+			select {
+			case h.listing <- struct{}{}:
+			default:
+			}
 			<-h.release
 		}
 		return nil
@@ -70,11 +75,10 @@ func (h *hangingList) invalidated(t *testing.T) *channelIndex {
 // waitListing waits until a listing hangs.
 func (h *hangingList) waitListing(t *testing.T) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); h.lists.Load() == 0; {
-		if time.Now().After(deadline) {
-			t.Fatal("no listing started")
-		}
-		time.Sleep(time.Millisecond)
+	select {
+	case <-h.listing:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no listing started")
 	}
 }
 
