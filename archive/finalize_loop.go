@@ -423,6 +423,30 @@ func (c *channel) rescan(ctx context.Context) error {
 			c.resumeEvidence(name, h.Info, s)
 			c.noteStaged(name, h.Info.Timescale, s.T, s.D)
 		}
+		c.rescanMarks(ctx, name, st)
 	}
 	return nil
+}
+
+// rescanMarks makes the period of every header-use marker pending, so
+// that a marker that outlived its segments (a crash while finalizing
+// deleted them, or between staging the marker and the segment of an
+// encoder that never came back) is deleted by finalizing its period
+// rather than left staged for ever. Markers wait while the grid is unknown.
+func (c *channel) rescanMarks(ctx context.Context, track string, st *trackfile.StagedTrack) {
+	g := c.Grid()
+	if g.N == 0 || g.D.IsZero() {
+		return
+	}
+	ts := c.trackTimescale(track)
+	for _, m := range st.Marks {
+		k, err := c.markPeriod(ctx, track, m, ts, g)
+		if err != nil {
+			c.log.Warn("rescan: header-use marker with an unreadable header; left for later", "track", track, "key", m.Key, "err", err)
+			continue
+		}
+		c.mu.Lock()
+		c.pendingLocked(k)
+		c.mu.Unlock()
+	}
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"path"
+	"strings"
 
 	"github.com/reapd/reapd/blobstore"
 	"github.com/reapd/reapd/trackfile"
@@ -70,13 +72,37 @@ func (c *channel) groupStaged(ctx context.Context, track string, st *trackfile.S
 		ts = get(period[segs[0].T]).ts
 	}
 	for _, m := range st.Marks {
-		if ts == 0 {
-			break // left for a later round: a marker is an empty object
+		k, err := c.markPeriod(ctx, track, m, ts, g)
+		if errors.Is(err, blobstore.ErrUnavailable) {
+			return nil, fmt.Errorf("staged %s: %w", m.Key, err)
 		}
-		k := g.Period(g.SegmentIndex(m.T, ts))
+		if err != nil {
+			c.log.Error("header-use marker without a usable header: left staged", "track", track, "key", m.Key, "err", err)
+			continue
+		}
 		get(k).keys = append(get(k).keys, m.Key)
 	}
 	return out, nil
+}
+
+// markPeriod places a header-use marker in its storage period: by the
+// track's timescale ts, or, when no staged segment gives one (0: the
+// marker outlived its segments, cut off by a crash while finalizing
+// deleted them), by the timescale of the header the marker names.
+func (c *channel) markPeriod(ctx context.Context, track string, m trackfile.HeaderMark, ts uint32, g trackfile.Grid) (int64, error) {
+	if ts == 0 {
+		heads, err := c.a.store.List(ctx, fmt.Sprintf("%s/%s/init-%s.", c.name, track, m.Hash))
+		if err != nil {
+			return 0, errors.Join(err, blobstore.ErrUnavailable)
+		}
+		if len(heads) == 0 {
+			return 0, fmt.Errorf("header %s of track %s is not in the store", m.Hash, track)
+		}
+		if ts, err = c.timescaleOf(ctx, track, m.Hash, strings.TrimPrefix(path.Ext(heads[0].Key), ".")); err != nil {
+			return 0, err
+		}
+	}
+	return g.Period(g.SegmentIndex(m.T, ts)), nil
 }
 
 // plannedSegment is one segment chosen for a storage track file.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"path"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -208,6 +209,66 @@ func TestFinalizerResumesFromTheStoreAlone(t *testing.T) {
 	checkTrackFile(t, r, fmt.Sprintf("ch1/a/%d.cmfa", k0), segs, n0)
 	if code, _ := r.send("POST", "/ingest/ch1/a/1.cmfa", segAt(n0+3)); code != http.StatusOK {
 		t.Errorf("ingest after resume: %d", code)
+	}
+}
+
+// TestMarkersOutlivingTheirSegmentsAreFinalized: a crash while finalizing
+// deleted a period's staged copies but not its header-use markers, and
+// another between staging a marker and its segment (the encoder never came
+// back); an archiver that restarts from the store deletes both markers
+// without indexing anything for them.
+func TestMarkersOutlivingTheirSegmentsAreFinalized(t *testing.T) {
+	ctx := context.Background()
+	clk := newClock(testEpoch)
+	r := finalizeRig(t, clk)
+	sendHeader(r)
+	var segs [][]byte
+	for i := int64(0); i < periodN; i++ {
+		segs = append(segs, segAt(n0+i))
+		r.mustSend("POST", "/ingest/ch1/a/1.cmfa", segs[i])
+	}
+	live := func() []string {
+		objs, err := r.store.List(ctx, "ch1/a/live/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return keysOf(objs)
+	}
+	var marks []string
+	for _, k := range live() {
+		if strings.HasSuffix(k, ".hdr") {
+			marks = append(marks, k)
+		}
+	}
+	if len(marks) == 0 {
+		t.Fatalf("no header-use marker staged: %v", live())
+	}
+	r.a.FinalizeDue(ctx)
+	if left := live(); len(left) != 0 {
+		t.Fatalf("staged after finalizing: %v", left)
+	}
+	_, hash, _ := trackfile.ParseHeaderUseKey(path.Base(marks[0]))
+	orphan := trackfile.HeaderUseKey("ch1", "a", uint64(n0+periodN)*tr.SegmentTicks(), hash)
+	for _, k := range append(marks, orphan) {
+		if err := r.store.Create(ctx, k, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.set(testEpoch + 60)
+	b := New(r.store, finalizeOpts(clk))
+	if err := b.Rescan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b.FinalizeDue(ctx)
+	if left := live(); len(left) != 0 {
+		t.Errorf("markers left staged after a restart: %v", left)
+	}
+	checkTrackFile(t, r, fmt.Sprintf("ch1/a/%d.cmfa", k0), segs, n0)
+	if idx := readIndex(t, r, trackfile.IndexKey("ch1", k0, "")); len(idx.Runs) != 1 {
+		t.Errorf("period %d has %d runs after the markers went, want 1", k0, len(idx.Runs))
+	}
+	if objs, _ := r.store.List(ctx, fmt.Sprintf("ch1/index/%d", k0+1)); len(objs) != 0 {
+		t.Errorf("an index for a period that only had a marker: %v", keysOf(objs))
 	}
 }
 

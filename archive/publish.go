@@ -77,6 +77,12 @@ func (c *channel) publishLocked(ctx context.Context, k int64) error {
 	if err != nil {
 		return err
 	}
+	if len(listed[ps.newest]) == 0 && ps.newest == k && before < k {
+		// Nothing of k is indexed (only header-use markers or 'miss'
+		// segments were staged): the archive is as it was.
+		ps.newest = before
+		return nil
+	}
 	if len(listed[ps.newest]) == 0 && ps.newest >= lo { // the newest went: start over
 		ps.known = false
 		if err := c.discoverNewest(ctx); err != nil || !ps.known {
