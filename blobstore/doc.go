@@ -32,7 +32,10 @@
 //     removes the directory, if empty).
 //   - s3://: If-None-Match: * on PutObject and CompleteMultipartUpload, as
 //     the server enforces it (AWS and versitygw do; gofakes3 only on single
-//     PUTs, which is all objects under 16 MiB).
+//     PUTs, which is all objects under 16 MiB). Create and Put send the
+//     caller's bytes in one PutObject of the SDK's client (gocloud's writer
+//     would copy each object first, see s3Put); CreateFrom streams through
+//     gocloud (multipart above 16 MiB).
 //   - gs://: the DoesNotExist precondition (ifGenerationMatch=0).
 //     CreateFrom uploads in 8 MiB chunks, so that an aborted stream can
 //     never complete an object (see gcsStreamChunk).

@@ -132,9 +132,16 @@ func kindOfCode(err error) (kind error, retry bool) {
 		// unavailable until an operator acts; retrying at once will not help.
 		return ErrUnavailable, false
 	}
-	var coded interface{ ErrorCode() string } // S3 API errors
-	if errors.As(err, &coded) && coded.ErrorCode() == "KeyTooLongError" {
-		return ErrInvalidKey, false
+	var coded interface{ ErrorCode() string } // S3 API errors (raw from s3Put, or under gocloud's)
+	if errors.As(err, &coded) {
+		switch coded.ErrorCode() {
+		case "KeyTooLongError":
+			return ErrInvalidKey, false
+		case "PreconditionFailed":
+			return ErrExists, false
+		case "NoSuchBucket", "NoSuchKey", "NotFound":
+			return ErrNotFound, false
+		}
 	}
 	switch gcerrors.Code(err) {
 	case gcerrors.NotFound:

@@ -71,7 +71,7 @@ func Open(ctx context.Context, url string, opts *Options) (*Store, error) {
 		prefix = "" // the file root includes it
 	case "s3":
 		remote = true
-		s.b, err = openS3(ctx, u, q)
+		s.b, s.s3, err = openS3(ctx, u, q, prefix)
 	case "gs":
 		remote = true
 		var closeClient func() error

@@ -30,9 +30,9 @@ const (
 
 // openS3 opens an s3:// URL. It builds the client itself (rather than
 // through s3blob's URL opener) to accept credentials in the URL.
-func openS3(ctx context.Context, u *url.URL, q url.Values) (*blob.Bucket, error) {
+func openS3(ctx context.Context, u *url.URL, q url.Values, prefix string) (*blob.Bucket, *s3Put, error) {
 	if u.Host == "" {
-		return nil, errors.New("s3:// needs a bucket name")
+		return nil, nil, errors.New("s3:// needs a bucket name")
 	}
 	var s3opts []func(*s3.Options)
 	for _, k := range []string{"use_path_style", "disable_https"} {
@@ -43,7 +43,7 @@ func openS3(ctx context.Context, u *url.URL, q url.Values) (*blob.Bucket, error)
 		q.Del(k)
 		on, err := strconv.ParseBool(v)
 		if err != nil {
-			return nil, fmt.Errorf("parameter %s: %w", k, err)
+			return nil, nil, fmt.Errorf("parameter %s: %w", k, err)
 		}
 		if k == "use_path_style" {
 			s3opts = append(s3opts, func(o *s3.Options) { o.UsePathStyle = on })
@@ -53,7 +53,7 @@ func openS3(ctx context.Context, u *url.URL, q url.Values) (*blob.Bucket, error)
 	}
 	cfg, err := gcaws.V2ConfigFromURLParams(ctx, q)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// The SDK tries 3 times, backing off up to 20 s between attempts, and
 	// the Store retries on top: against a server that is down, one call
@@ -71,11 +71,12 @@ func openS3(ctx context.Context, u *url.URL, q url.Values) (*blob.Bucket, error)
 		cfg.Credentials = aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(u.User.Username(), secret, ""))
 	}
 	client := s3.NewFromConfig(cfg, s3opts...)
-	return s3blob.OpenBucket(ctx, client, u.Host, &s3blob.Options{
+	b, err := s3blob.OpenBucket(ctx, client, u.Host, &s3blob.Options{
 		// As s3blob's URL opener does: the transfer manager does not
 		// take this from the client.
 		RequestChecksumCalculation: cfg.RequestChecksumCalculation,
 	})
+	return b, &s3Put{client: client, bucket: u.Host, prefix: prefix}, err
 }
 
 // openGCS opens a gs:// URL; the returned function closes the client. It

@@ -39,6 +39,8 @@ type conn struct {
 	// streamBufferSize, when not 0, replaces bufferSize for CreateFrom. On
 	// gs:// it is gcsStreamChunk.
 	streamBufferSize int
+	// s3 writes in-memory objects on s3:// (nil elsewhere).
+	s3 *s3Put
 
 	// progress is when an attempt last came back from the store
 	// (UnixNano), timed out ones excepted: see runTimed.
@@ -98,6 +100,9 @@ func (s *Store) Create(ctx context.Context, key string, data []byte) error {
 	return s.doTimed(ctx, OpCreate, key, len(data), func(ctx context.Context) error {
 		if s.fs != nil {
 			return s.fs.write(ctx, key, false, writeBytes(data))
+		}
+		if s.s3 != nil {
+			return s.s3.put(ctx, key, data, true)
 		}
 		return s.b.WriteAll(ctx, key, data, s.writerOptions(key, true))
 	})
@@ -160,6 +165,9 @@ func (s *Store) Put(ctx context.Context, key string, data []byte) error {
 	return s.doTimed(ctx, OpPut, key, len(data), func(ctx context.Context) error {
 		if s.fs != nil {
 			return s.fs.write(ctx, key, true, writeBytes(data))
+		}
+		if s.s3 != nil {
+			return s.s3.put(ctx, key, data, false)
 		}
 		return s.b.WriteAll(ctx, key, data, s.writerOptions(key, false))
 	})
