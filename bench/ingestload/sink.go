@@ -25,16 +25,11 @@ type Sink struct {
 
 // ServeHTTP implements http.Handler.
 func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPut && r.Method != http.MethodPost {
-		http.Error(w, "PUT or POST", http.StatusMethodNotAllowed)
+	rel, ok := sinkPath(w, r)
+	if !ok {
 		return
 	}
-	rel := filepath.FromSlash(strings.TrimPrefix(r.URL.Path, "/"))
-	if rel == "" || strings.Contains(r.URL.Path, "..") {
-		http.Error(w, "bad path", http.StatusBadRequest)
-		return
-	}
-	target := filepath.Join(s.Dir, rel)
+	target := filepath.Join(s.Dir, filepath.FromSlash(rel))
 	if err := s.write(target, r.Body); err != nil {
 		if os.IsExist(err) {
 			http.Error(w, err.Error(), http.StatusConflict)
@@ -44,6 +39,21 @@ func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// sinkPath returns the path a sink writes a request's body to (relative,
+// with slashes), or answers the request with an error.
+func sinkPath(w http.ResponseWriter, r *http.Request) (string, bool) {
+	if r.Method != http.MethodPut && r.Method != http.MethodPost {
+		http.Error(w, "PUT or POST", http.StatusMethodNotAllowed)
+		return "", false
+	}
+	rel := strings.TrimPrefix(r.URL.Path, "/")
+	if rel == "" || strings.Contains(rel, "..") {
+		http.Error(w, "bad path", http.StatusBadRequest)
+		return "", false
+	}
+	return rel, true
 }
 
 func (s *Sink) write(target string, body io.Reader) error {

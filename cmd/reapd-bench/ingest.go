@@ -106,8 +106,7 @@ func runIngest(args []string) error {
 		runSink := func() error {
 			settle(f.dir)
 			r, err := measure(ctx, "sink", m, cfg, false, func() (*target, func(), error) {
-				t, err := startSink(ctx, filepath.Join(f.dir, fmt.Sprintf("sink-%d", round)))
-				return t, func() {}, err
+				return startSink(ctx, f.store, f.gw, filepath.Join(f.dir, fmt.Sprintf("sink-%d", round)))
 			})
 			if err == nil {
 				sinks = append(sinks, r)

@@ -84,14 +84,28 @@ func (t *target) stop() {
 	_ = t.log.Close()
 }
 
-// startSink starts the raw sink writing into dir.
-func startSink(ctx context.Context, dir string) (*target, error) {
+// startSink starts the raw sink writing into dir: files there, or, for
+// store "s3", objects of an S3 server of its own on dir; the func stops
+// what was started besides the sink.
+func startSink(ctx context.Context, store, gw, dir string) (*target, func(), error) {
 	self, err := os.Executable()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	cmd := exec.Command(self, "sink", "-dir", dir)
-	return start(ctx, "sink", cmd, filepath.Join(filepath.Dir(dir), "sink.log"))
+	args, stop := []string{"sink", "-dir", dir}, func() {}
+	if store == "s3" {
+		srv, _, _, err := startVersity(ctx, gw, dir)
+		if err != nil {
+			return nil, nil, err
+		}
+		args, stop = []string{"sink", "-s3", srv.url}, srv.stop
+	}
+	t, err := start(ctx, "sink", exec.Command(self, args...), filepath.Join(filepath.Dir(dir), "sink.log"))
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return t, stop, nil
 }
 
 // startReapd starts reapd serve on store with the bench's channel
@@ -105,10 +119,13 @@ func startReapd(ctx context.Context, bin, store, logPath string, env []string, e
 	return start(ctx, "reapd", cmd, logPath)
 }
 
+// The bench's S3 server's root credentials.
+const benchS3Key, benchS3Secret = "k", "s"
+
 // startVersity starts the S3 server versitygw on dir with bucket bkt and
 // returns it and the store URL for reapd.
 func startVersity(ctx context.Context, bin, dir string) (*target, string, []string, error) {
-	if err := os.MkdirAll(filepath.Join(dir, "bkt"), 0o777); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, benchBucket), 0o777); err != nil {
 		return nil, "", nil, err
 	}
 	port, err := freePort()
@@ -117,7 +134,7 @@ func startVersity(ctx context.Context, bin, dir string) (*target, string, []stri
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	cmd := exec.Command(bin, "--port", addr, "posix", dir)
-	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY=k", "ROOT_SECRET_KEY=s")
+	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY="+benchS3Key, "ROOT_SECRET_KEY="+benchS3Secret)
 	// versitygw prints no address line: wrap its start in our own wait.
 	lf, err := os.Create(filepath.Join(filepath.Dir(dir), "versitygw.log"))
 	if err != nil {
@@ -133,6 +150,6 @@ func startVersity(ctx context.Context, bin, dir string) (*target, string, []stri
 		t.stop()
 		return nil, "", nil, fmt.Errorf("versitygw: %w", err)
 	}
-	url := "s3://bkt?endpoint=http://" + addr + "&use_path_style=true&region=us-east-1&disable_https=true"
-	return t, url, []string{"AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"}, nil
+	url := "s3://" + benchBucket + "?endpoint=http://" + addr + "&use_path_style=true&region=us-east-1&disable_https=true"
+	return t, url, []string{"AWS_ACCESS_KEY_ID=" + benchS3Key, "AWS_SECRET_ACCESS_KEY=" + benchS3Secret}, nil
 }
