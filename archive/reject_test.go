@@ -52,6 +52,7 @@ func TestBadInputIsRejectedAndNothingStaged(t *testing.T) {
 		{"absolute inner path", "POST", "/ingest/ch1//etc/passwd", seg, 400, nil},
 		{"backslash", "POST", "/ingest/ch1/a\\..\\b/1.cmfa", seg, 400, nil},
 		{"bad channel name", "POST", "/ingest/.hidden/a/1.cmfa", seg, 400, nil},
+		{"channel named like the web page's route", "POST", "/ingest/ui/a/init.cmfa", hdr, 400, nil},
 		{"unknown path form", "POST", "/ingest/ch1/whatever.bin", seg, 400, nil},
 		{"oversized body", "POST", "/ingest/ch1/a/1.cmfa", big, 413, sendHeader},
 		{"I-MPD not XML", "PUT", "/ingest/ch1/manifest.mpd", []byte("{\"not\": \"xml\"}"), 400, nil},

@@ -27,7 +27,7 @@ func CheckName(name string) error {
 	}
 	switch name {
 	case "index", "ingest", "recordings", "live", "archive.mpd", "archive", "holds", "retention", "state",
-		"catchup", "api", "metrics", "healthz", "readyz", "init", "seg", "hls", "exports":
+		"catchup", "api", "metrics", "healthz", "readyz", "init", "seg", "hls", "exports", "ui":
 		return fmt.Errorf("%w: %q is reserved", ErrBadName, name)
 	}
 	return nil
