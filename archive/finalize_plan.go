@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"path"
-	"strings"
 
 	"github.com/reapd/reapd/blobstore"
 	"github.com/reapd/reapd/trackfile"
@@ -91,16 +89,11 @@ func (c *channel) groupStaged(ctx context.Context, track string, st *trackfile.S
 // deleted them), by the timescale of the header the marker names.
 func (c *channel) markPeriod(ctx context.Context, track string, m trackfile.HeaderMark, ts uint32, g trackfile.Grid) (int64, error) {
 	if ts == 0 {
-		heads, err := c.a.store.List(ctx, fmt.Sprintf("%s/%s/init-%s.", c.name, track, m.Hash))
+		h, err := c.headerByHash(ctx, track, m.Hash)
 		if err != nil {
-			return 0, errors.Join(err, blobstore.ErrUnavailable)
-		}
-		if len(heads) == 0 {
-			return 0, fmt.Errorf("header %s of track %s is not in the store", m.Hash, track)
-		}
-		if ts, err = c.timescaleOf(ctx, track, m.Hash, strings.TrimPrefix(path.Ext(heads[0].Key), ".")); err != nil {
 			return 0, err
 		}
+		ts = h.Info.Timescale
 	}
 	return g.Period(g.SegmentIndex(m.T, ts)), nil
 }

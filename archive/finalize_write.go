@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path"
+	"strings"
 
 	"github.com/reapd/reapd/blobstore"
 	"github.com/reapd/reapd/trackfile"
@@ -30,6 +32,24 @@ func (c *channel) header(ctx context.Context, track, hash, ext string) (*trackfi
 	c.headers[key] = h
 	c.mu.Unlock()
 	return h, key, nil
+}
+
+// errHeaderMissing: no CMAF header with the hash is in the store.
+var errHeaderMissing = errors.New("header not in the store")
+
+// headerByHash returns the track's CMAF header with the given content
+// hash, whatever its extension (a header-use marker names the hash only).
+// A failed listing wraps ErrUnavailable; a missing header errHeaderMissing.
+func (c *channel) headerByHash(ctx context.Context, track, hash string) (*trackfile.Header, error) {
+	heads, err := c.a.store.List(ctx, fmt.Sprintf("%s/%s/init-%s.", c.name, track, hash))
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("header %s of track %s: %w", hash, track, errors.Join(err, blobstore.ErrUnavailable))
+	case len(heads) == 0:
+		return nil, fmt.Errorf("header %s of track %s: %w", hash, track, errHeaderMissing)
+	}
+	h, _, err := c.header(ctx, track, hash, strings.TrimPrefix(path.Ext(heads[0].Key), "."))
+	return h, err
 }
 
 // prepared reads the head of a staged segment (readStaged) and returns

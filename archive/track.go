@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path"
 	"strings"
 	"sync"
 
@@ -102,12 +101,10 @@ func (t *track) currentHeader(ctx context.Context) (*trackfile.Header, error) {
 	if hash == "" {
 		return nil, fail(ErrNoHeader, "media segment before any CMAF header for track %s", t.name)
 	}
-	heads, err := st.List(ctx, fmt.Sprintf("%s/%s/init-%s.", t.c.name, t.name, hash))
-	if err != nil || len(heads) == 0 {
-		t.resumed = false
-		return nil, fmt.Errorf("resume track %s header %s: %w", t.name, hash, errors.Join(err, blobstore.ErrUnavailable))
+	h, err := t.c.headerByHash(ctx, t.name, hash)
+	if errors.Is(err, errHeaderMissing) {
+		err = errors.Join(err, blobstore.ErrUnavailable) // not yet listed: retried
 	}
-	h, _, err := t.c.header(ctx, t.name, hash, strings.TrimPrefix(path.Ext(heads[0].Key), "."))
 	if err != nil {
 		t.resumed = errors.Is(err, trackfile.ErrMalformed) // a store failure is retried
 		return nil, fmt.Errorf("resume track %s: %w", t.name, err)
